@@ -1,0 +1,86 @@
+// Command switchboard is the Switchboard hub's one command line: it runs the
+// hub and the tools around it. Each subcommand answers -h.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+)
+
+const usage = `switchboard connects buyer-messaging channels and runs workflows over them.
+
+Usage:
+  switchboard <command> [arguments]
+
+Commands:
+  plugins list      list the plugins in the plugin directory
+  plugins inspect   show a plugin's schema as documentation
+  plugins lock      write the lock file that validate and test read
+  version           print the version
+
+Run "switchboard <command> -h" for a command's flags.
+`
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+// run executes one command line and returns the exit status.
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	var err error
+	switch args[0] {
+	case "plugins":
+		err = pluginsCmd(args[1:], stdout, stderr)
+	case "version":
+		fmt.Fprintln(stdout, "switchboard", version)
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usage)
+	default:
+		fmt.Fprintf(stderr, "switchboard: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.Is(err, errUsage):
+		return 2
+	}
+	fmt.Fprintln(stderr, "switchboard:", err)
+	return 1
+}
+
+// errUsage is a command line that was wrong; the usage has been printed.
+var errUsage = errors.New("usage")
+
+// newFlags makes a flag set that prints its usage to stderr.
+func newFlags(name, synopsis string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: switchboard %s\n\n", synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return errUsage
+	}
+	return nil
+}

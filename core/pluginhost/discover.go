@@ -1,0 +1,74 @@
+package pluginhost
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/switchboard-hub/switchboard/sdk"
+)
+
+// Candidate is a plugin executable found on disk.
+type Candidate struct {
+	Kind sdk.Kind
+	Name string // plugin type, e.g. "webhook"
+	Path string
+}
+
+// BinaryName is the executable name of a plugin: switchboard-<kind>-<name>.
+func BinaryName(kind sdk.Kind, name string) string {
+	return "switchboard-" + kind.String() + "-" + name
+}
+
+// ParseBinaryName reads kind and name from an executable's file name.
+func ParseBinaryName(file string) (sdk.Kind, string, bool) {
+	for _, k := range []sdk.Kind{sdk.KindConnector, sdk.KindAction} {
+		prefix := "switchboard-" + k.String() + "-"
+		if name, ok := strings.CutPrefix(filepath.Base(file), prefix); ok && name != "" {
+			return k, name, true
+		}
+	}
+	return 0, "", false
+}
+
+// Discover lists the plugins in dir, sorted by kind and name.
+func Discover(dir string) ([]Candidate, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("read plugin directory: %w", err)
+	}
+	var out []Candidate
+	for _, e := range entries {
+		kind, name, ok := ParseBinaryName(e.Name())
+		if !ok || e.IsDir() {
+			continue
+		}
+		info, err := e.Info()
+		if err != nil || info.Mode()&0o111 == 0 {
+			continue
+		}
+		out = append(out, Candidate{Kind: kind, Name: name, Path: filepath.Join(dir, e.Name())})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Kind != out[j].Kind {
+			return out[i].Kind < out[j].Kind
+		}
+		return out[i].Name < out[j].Name
+	})
+	return out, nil
+}
+
+// Find returns the path of the plugin of this kind and name in dir.
+func Find(dir string, kind sdk.Kind, name string) (string, error) {
+	path := filepath.Join(dir, BinaryName(kind, name))
+	info, err := os.Stat(path)
+	if err != nil {
+		return "", fmt.Errorf("%s plugin %q: no %s in %s; build it (make build) or set its path in a plugin block", kind, name, BinaryName(kind, name), dir)
+	}
+	if info.Mode()&0o111 == 0 {
+		return "", fmt.Errorf("%s plugin %q: %s is not executable; chmod +x it", kind, name, path)
+	}
+	return path, nil
+}

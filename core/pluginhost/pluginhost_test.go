@@ -1,0 +1,409 @@
+package pluginhost
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/switchboard-hub/switchboard/core/clock"
+	"github.com/switchboard-hub/switchboard/sdk"
+)
+
+// Paths of the test plugins: testconn misbehaves on request, testaction
+// counts characters. `make test` builds them once into
+// SWITCHBOARD_TESTPLUGIN_DIR; a bare `go test` builds them here.
+var testconn, testaction string
+
+func TestMain(m *testing.M) {
+	if path := os.Getenv("PLUGINHOST_TEST_HOST"); path != "" {
+		hostHelper(path)
+		return
+	}
+	if sock := os.Getenv("PLUGINHOST_BENCH_BARE"); sock != "" {
+		bareServer(sock)
+		return
+	}
+	dir := os.Getenv("SWITCHBOARD_TESTPLUGIN_DIR")
+	if dir == "" {
+		tmp, err := os.MkdirTemp("", "pluginhost-test")
+		if err != nil {
+			panic(err)
+		}
+		defer os.RemoveAll(tmp)
+		for _, p := range []string{"connectors/testconn", "actions/testaction"} {
+			kind, name := strings.TrimSuffix(filepath.Dir(p), "s"), filepath.Base(p)
+			out, err := exec.Command("go", "build", "-o", filepath.Join(tmp, "switchboard-"+kind+"-"+name), "./testdata/plugins/"+p).CombinedOutput()
+			if err != nil {
+				fmt.Fprintf(os.Stderr, "build test plugin %s: %v\n%s", p, err, out)
+				os.Exit(2)
+			}
+		}
+		dir = tmp
+	}
+	testconn = filepath.Join(dir, "switchboard-connector-testconn")
+	testaction = filepath.Join(dir, "switchboard-action-testaction")
+	os.Exit(m.Run())
+}
+
+// hostHelper is a host process for TestNoOrphansAfterHostKill: it starts the
+// plugin, prints the plugin's pid and waits to be killed.
+func hostHelper(path string) {
+	c, err := StartConnector(Spec{Name: "testconn", Path: path}, Options{})
+	if err != nil {
+		fmt.Println("error", err)
+		os.Exit(1)
+	}
+	fmt.Println(c.Pid())
+	select {}
+}
+
+// memState is a State that tells when the plugin is inside a slow call.
+type memState struct {
+	mu     sync.Mutex
+	m      map[string][]byte
+	inCall chan string
+}
+
+func newMemState() *memState {
+	return &memState{m: map[string][]byte{}, inCall: make(chan string, 16)}
+}
+
+func (s *memState) Get(_ context.Context, k string) ([]byte, bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v, ok := s.m[k]
+	return v, ok, nil
+}
+
+func (s *memState) Put(_ context.Context, k string, v []byte) error {
+	s.mu.Lock()
+	s.m[k] = v
+	s.mu.Unlock()
+	if k == "in-call" {
+		s.inCall <- string(v)
+	}
+	return nil
+}
+
+func (s *memState) Delete(_ context.Context, k string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.m, k)
+	return nil
+}
+
+func start(t *testing.T, spec Spec, opts Options) (*Connector, *memState) {
+	t.Helper()
+	if spec.Path == "" {
+		spec.Path = testconn
+	}
+	spec.Name = "testconn"
+	c, err := StartConnector(spec, opts)
+	if err != nil {
+		t.Fatalf("start: %v", err)
+	}
+	t.Cleanup(c.Close)
+	st := newMemState()
+	cfg := cty.ObjectVal(map[string]cty.Value{
+		"label": cty.StringVal("configured-label"),
+		"token": cty.StringVal("s3cr3t-t0ken").Mark(sdk.Sensitive),
+	})
+	diags, err := c.Configure(context.Background(), sdk.ConfigureRequest{Instance: "shop", Config: cfg, State: st})
+	if err != nil || diags.HasErrors() {
+		t.Fatalf("configure: %v %v", err, diags.Err())
+	}
+	return c, st
+}
+
+func sendText(c *Connector, text string) (sdk.SendResult, error) {
+	res, err := c.Send(context.Background(), []sdk.SendItem{{IdempotencyKey: "k-" + text, Message: sdk.OutboundMessage{Channel: "test", Text: text}}})
+	if err != nil {
+		return sdk.SendResult{}, err
+	}
+	return res[0], nil
+}
+
+func checkSummaries(t *testing.T, c *Connector) []string {
+	t.Helper()
+	diags, err := c.Check(context.Background())
+	if err != nil {
+		t.Fatalf("check: %v", err)
+	}
+	var out []string
+	for _, d := range diags {
+		out = append(out, d.Summary)
+	}
+	return out
+}
+
+func TestKilledDuringCallIsRestarted(t *testing.T) {
+	c, st := start(t, Spec{}, Options{})
+	first := c.Pid()
+	errc := make(chan error, 1)
+	go func() {
+		_, err := sendText(c, "slow")
+		errc <- err
+	}()
+	<-st.inCall // the plugin is inside Send
+	if err := syscall.Kill(first, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	err := <-errc
+	var ce *CallError
+	if !errors.As(err, &ce) || ce.Method != "send" {
+		t.Fatalf("in-flight send error = %v, want a *CallError for send", err)
+	}
+	res, err := sendText(c, "hello")
+	if err != nil || res.Err != nil || res.ExternalID != "sent-k-hello" {
+		t.Fatalf("send after the kill = %+v, %v; want success", res, err)
+	}
+	if c.Pid() == first || c.Pid() == 0 {
+		t.Errorf("pid after restart = %d, was %d", c.Pid(), first)
+	}
+	if c.Restarts() != 1 {
+		t.Errorf("restarts = %d, want 1", c.Restarts())
+	}
+	if got := checkSummaries(t, c); got[0] != "label=configured-label" {
+		t.Errorf("restarted plugin was not configured again: %v", got[0])
+	}
+}
+
+func TestHungPluginHitsDeadline(t *testing.T) {
+	c, _ := start(t, Spec{}, Options{CallTimeout: 300 * time.Millisecond})
+	first := c.Pid()
+	_, err := sendText(c, "hang")
+	var ce *CallError
+	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "hung plugin") {
+		t.Fatalf("hung send error = %v, want a *CallError naming the hang", err)
+	}
+	if _, err := sendText(c, "after"); err != nil {
+		t.Fatalf("send after the hang: %v", err)
+	}
+	if c.Pid() == first {
+		t.Error("the hung plugin was not replaced")
+	}
+}
+
+func TestRestartBackoff(t *testing.T) {
+	clk := clock.NewFake(time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC))
+	c, _ := start(t, Spec{}, Options{Clock: clk, MinBackoff: time.Second})
+	for i := range 2 { // the first restart is immediate, so two crashes in a row
+		if _, err := sendText(c, "exit"); err == nil {
+			t.Fatalf("crash %d: send succeeded", i+1)
+		}
+	}
+	_, err := sendText(c, "hello")
+	var ce *CallError
+	if !errors.As(err, &ce) || ce.RetryAfter != time.Second {
+		t.Fatalf("send during backoff = %v, want a *CallError with RetryAfter 1s", err)
+	}
+	clk.Advance(time.Second)
+	if res, err := sendText(c, "hello"); err != nil || res.Err != nil {
+		t.Fatalf("send after backoff: %v %v", err, res.Err)
+	}
+	if c.Restarts() != 2 {
+		t.Errorf("restarts = %d, want 2", c.Restarts())
+	}
+}
+
+func TestChecksumPin(t *testing.T) {
+	sum, err := SHA256File(testconn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wrong := strings.Repeat("ab", 32)
+	_, err = StartConnector(Spec{Name: "testconn", Path: testconn, SHA256: wrong}, Options{})
+	var ce *ChecksumError
+	if !errors.As(err, &ce) {
+		t.Fatalf("start with a wrong pin = %v, want *ChecksumError", err)
+	}
+	for _, want := range []string{sum, wrong, testconn} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("checksum error %q does not name %s", err, want)
+		}
+	}
+	c, err := StartConnector(Spec{Name: "testconn", Path: testconn, SHA256: strings.ToUpper(sum)}, Options{})
+	if err != nil {
+		t.Fatalf("start with the right pin: %v", err)
+	}
+	c.Close()
+}
+
+func TestStdoutBeforeHandshake(t *testing.T) {
+	_, err := StartConnector(Spec{Name: "testconn", Path: testconn, Env: map[string]string{"TESTCONN_STDOUT": "1"}},
+		Options{StartTimeout: 10 * time.Second})
+	if err == nil || !strings.Contains(err.Error(), "wrote to stdout before the plugin handshake") {
+		t.Fatalf("start of a plugin printing to stdout = %v, want an error saying so", err)
+	}
+}
+
+func TestPluginDoesNotSeeHostEnvironment(t *testing.T) {
+	t.Setenv("SWITCHBOARD_HOST_ONLY", "host-secret")
+	c, _ := start(t, Spec{Env: map[string]string{"GIVEN_BY_CONFIG": "yes"}}, Options{})
+	got := strings.Join(checkSummaries(t, c), "\n")
+	if strings.Contains(got, "SWITCHBOARD_HOST_ONLY") || strings.Contains(got, "host-secret") {
+		t.Errorf("plugin sees the host's environment:\n%s", got)
+	}
+	if !strings.Contains(got, "env GIVEN_BY_CONFIG=yes") {
+		t.Errorf("plugin misses the environment its config gives:\n%s", got)
+	}
+}
+
+func TestNoOrphansAfterHostKill(t *testing.T) {
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), "PLUGINHOST_TEST_HOST="+testconn)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		t.Fatalf("host helper: %v", err)
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(line))
+	if err != nil {
+		t.Fatalf("host helper said %q", line)
+	}
+	if !alive(pid) {
+		t.Fatalf("plugin %d is not running under the host", pid)
+	}
+	_ = cmd.Process.Kill() // SIGKILL: the host gets no chance to clean up
+	_ = cmd.Wait()
+	deadline := time.Now().Add(2 * time.Second)
+	for alive(pid) {
+		if time.Now().After(deadline) {
+			syscall.Kill(pid, syscall.SIGKILL)
+			t.Fatalf("plugin %d still runs 2s after its host was killed", pid)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// alive reports whether pid runs and is not a zombie.
+func alive(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	fields := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	return len(fields) > 0 && fields[0] != "Z" && fields[0] != "X"
+}
+
+func TestErrorKindsCrossTheWire(t *testing.T) {
+	c, _ := start(t, Spec{}, Options{})
+	res, err := sendText(c, "permanent")
+	if err != nil || sdk.KindOf(res.Err) != sdk.KindPermanent || !strings.Contains(res.Err.Error(), "recipient does not exist") {
+		t.Errorf("permanent: %v %v", err, res.Err)
+	}
+	res, err = sendText(c, "ratelimit")
+	if err != nil || sdk.KindOf(res.Err) != sdk.KindRateLimited || sdk.RetryAfter(res.Err) != 7*time.Second {
+		t.Errorf("rate limited: %v %v", err, res.Err)
+	}
+	_, err = c.HandleWebhook(context.Background(), &sdk.WebhookRequest{Method: "POST"})
+	if sdk.KindOf(err) != sdk.KindPermanent {
+		t.Errorf("call error kind = %s (%v), want permanent", sdk.KindOf(err), err)
+	}
+	if c.Restarts() != 0 {
+		t.Error("a plugin's own error restarted it")
+	}
+}
+
+func TestStateSurvivesPluginRestart(t *testing.T) {
+	c, _ := start(t, Spec{}, Options{})
+	poll := func() string {
+		t.Helper()
+		res, err := c.Poll(context.Background(), sdk.PollRequest{})
+		if err != nil {
+			t.Fatalf("poll: %v", err)
+		}
+		return res.Messages[0].ExternalID
+	}
+	poll()
+	if err := syscall.Kill(c.Pid(), syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	// The first call after the kill may still reach the dead process.
+	if _, err := c.Poll(context.Background(), sdk.PollRequest{}); err == nil {
+		t.Log("the kill was noticed before the call")
+		if got := poll(); got != "poll-3" {
+			t.Errorf("third poll = %s, want poll-3", got)
+		}
+		return
+	}
+	if got := poll(); got != "poll-2" {
+		t.Errorf("poll after restart = %s, want poll-2: the plugin's state was lost", got)
+	}
+}
+
+func TestSecretsNeverLogged(t *testing.T) {
+	var buf syncBuffer
+	logger := hclog.New(&hclog.LoggerOptions{Level: hclog.Trace, Output: &buf})
+	c, _ := start(t, Spec{}, Options{Logger: logger})
+	_, _ = sendText(c, "exit") // a failure and a restart, replaying the configuration
+	_, _ = sendText(c, "hello")
+	c.Close()
+	if !strings.Contains(buf.String(), "configured") {
+		t.Fatalf("plugin logs did not reach the host's logger:\n%s", buf.String())
+	}
+	if strings.Contains(buf.String(), "s3cr3t-t0ken") {
+		t.Errorf("a sensitive value reached the log:\n%s", buf.String())
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestInspect(t *testing.T) {
+	dir := filepath.Dir(testconn)
+	cands, err := Discover(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found *Candidate
+	for i := range cands {
+		if cands[i].Name == "testconn" {
+			found = &cands[i]
+		}
+	}
+	if found == nil || found.Kind != sdk.KindConnector {
+		t.Fatalf("Discover(%s) = %+v, want testconn", dir, cands)
+	}
+	info, err := Inspect(context.Background(), *found, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Protocol != sdk.ProtocolVersion || info.Schema.Name != "testconn" || len(info.SHA256) != 64 {
+		t.Errorf("inspect = protocol %d, schema %q, sha256 %q", info.Protocol, info.Schema.Name, info.SHA256)
+	}
+}

@@ -1,0 +1,122 @@
+// Command testconn is a connector that misbehaves on request, for the plugin
+// host's tests: it prints to stdout before its handshake, hangs, exits in
+// the middle of a call, reports error kinds and its environment.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/switchboard-hub/switchboard/sdk"
+)
+
+func main() {
+	if os.Getenv("TESTCONN_STDOUT") != "" {
+		fmt.Println("hello from a plugin that prints before its handshake")
+	}
+	sdk.Serve(sdk.ServeOpts{Connector: &conn{}})
+}
+
+type conn struct {
+	label string
+	state sdk.State
+}
+
+func (c *conn) Schema(context.Context) (*sdk.Schema, error) {
+	return &sdk.Schema{
+		Kind:        sdk.KindConnector,
+		Name:        "testconn",
+		Version:     "0.0.1",
+		Description: "Test connector for the plugin host.",
+		Config: sdk.Block{Attributes: []sdk.Attribute{
+			{Name: "label", Type: cty.String, Optional: true, Description: "Echoed by Check."},
+			{Name: "token", Type: cty.String, Optional: true, Sensitive: true, Description: "A secret."},
+		}},
+		Channels: []sdk.Channel{{Name: "test", Capabilities: sdk.Capabilities{
+			Poll: true, Send: true, UnverifiableSend: sdk.AtLeastOnce,
+		}}},
+	}, nil
+}
+
+func (c *conn) Configure(_ context.Context, req sdk.ConfigureRequest) (sdk.Diagnostics, error) {
+	var cfg struct {
+		Label *string `cty:"label"`
+		Token *string `cty:"token"`
+	}
+	if err := sdk.Decode(req.Config, &cfg); err != nil {
+		return nil, err
+	}
+	if cfg.Label != nil {
+		c.label = *cfg.Label
+	}
+	c.state = req.State
+	req.Logger.Info("configured", "label", c.label)
+	return nil, nil
+}
+
+// Poll counts polls in the host's State and returns one message per poll.
+func (c *conn) Poll(ctx context.Context, _ sdk.PollRequest) (*sdk.PollResult, error) {
+	n := 0
+	if b, ok, err := c.state.Get(ctx, "polls"); err != nil {
+		return nil, err
+	} else if ok {
+		n, _ = strconv.Atoi(string(b))
+	}
+	n++
+	if err := c.state.Put(ctx, "polls", []byte(strconv.Itoa(n))); err != nil {
+		return nil, err
+	}
+	id := "poll-" + strconv.Itoa(n)
+	return &sdk.PollResult{Messages: []sdk.Message{{ExternalID: id, Channel: "test", Direction: sdk.Inbound, Text: id}}, NextCursor: []byte(id)}, nil
+}
+
+func (c *conn) HandleWebhook(context.Context, *sdk.WebhookRequest) (*sdk.WebhookResponse, error) {
+	return nil, sdk.Permanent(sdk.ErrUnsupported)
+}
+
+// Send behaves as the text says.
+func (c *conn) Send(ctx context.Context, items []sdk.SendItem) ([]sdk.SendResult, error) {
+	out := make([]sdk.SendResult, len(items))
+	for i, it := range items {
+		switch it.Message.Text {
+		case "hang": // ignore the deadline entirely
+			select {}
+		case "slow": // tell the host we are in the call, then wait for it to end
+			if err := c.state.Put(ctx, "in-call", []byte(it.IdempotencyKey)); err != nil {
+				return nil, err
+			}
+			<-ctx.Done()
+			return nil, ctx.Err()
+		case "exit":
+			os.Exit(1)
+		case "permanent":
+			out[i].Err = sdk.Permanent(fmt.Errorf("recipient does not exist"))
+		case "ratelimit":
+			out[i].Err = sdk.RateLimited(fmt.Errorf("slow down"), 7*time.Second)
+		default:
+			out[i] = sdk.SendResult{ExternalID: "sent-" + it.IdempotencyKey}
+		}
+	}
+	return out, nil
+}
+
+func (c *conn) LookupSend(context.Context, sdk.LookupRequest) (*sdk.LookupResult, error) {
+	return &sdk.LookupResult{Outcome: sdk.LookupUnknown}, nil
+}
+
+// Check reports the label and the whole environment as warnings.
+func (c *conn) Check(context.Context) (sdk.Diagnostics, error) {
+	d := sdk.Diagnostics{{Severity: sdk.SeverityWarning, Summary: "label=" + c.label}}
+	env := os.Environ()
+	sort.Strings(env)
+	for _, kv := range env {
+		d = append(d, sdk.Diagnostic{Severity: sdk.SeverityWarning, Summary: "env " + kv})
+	}
+	return d, nil
+}

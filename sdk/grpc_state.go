@@ -1,0 +1,142 @@
+package sdk
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/go-plugin"
+	"google.golang.org/grpc"
+
+	"github.com/switchboard-hub/switchboard/sdk/internal/wire"
+)
+
+// hostSide serves the host's State to a plugin through go-plugin's broker
+// and turns Configure calls into their wire form. One per plugin client.
+type hostSide struct {
+	broker *plugin.GRPCBroker
+
+	mu       sync.Mutex
+	stateSrv *grpc.Server
+}
+
+func (h *hostSide) configureRequest(req ConfigureRequest) (*wire.ConfigureRequest, error) {
+	cfg, err := valueToWire(req.Config)
+	if err != nil {
+		return nil, err
+	}
+	w := &wire.ConfigureRequest{Instance: req.Instance, Config: cfg}
+	if req.State == nil {
+		return w, nil
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.stateSrv != nil {
+		h.stateSrv.Stop()
+	}
+	id := h.broker.NextId()
+	ready := make(chan *grpc.Server, 1)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		h.broker.AcceptAndServe(id, func(opts []grpc.ServerOption) *grpc.Server {
+			s := grpc.NewServer(grpcServerOptions(opts)...)
+			wire.RegisterStateServer(s, &stateServer{impl: req.State})
+			ready <- s
+			return s
+		})
+	}()
+	select {
+	case h.stateSrv = <-ready:
+	case <-done:
+		return nil, fmt.Errorf("serve plugin state: the plugin's broker is closed")
+	}
+	w.StateBrokerId = id
+	return w, nil
+}
+
+// pluginSide turns wire Configure requests into ConfigureRequest, dialing the
+// host's State through the broker.
+type pluginSide struct {
+	broker *plugin.GRPCBroker
+	logger hclog.Logger
+
+	mu        sync.Mutex
+	stateConn *grpc.ClientConn
+}
+
+func (p *pluginSide) configureRequest(w *wire.ConfigureRequest) (ConfigureRequest, error) {
+	cfg, err := valueFromWire(w.Config)
+	if err != nil {
+		return ConfigureRequest{}, err
+	}
+	req := ConfigureRequest{Instance: w.Instance, Config: cfg, Logger: p.logger}
+	if req.Logger == nil {
+		req.Logger = hclog.NewNullLogger()
+	}
+	if w.StateBrokerId == 0 {
+		return req, nil
+	}
+	conn, err := p.broker.Dial(w.StateBrokerId)
+	if err != nil {
+		return ConfigureRequest{}, err
+	}
+	p.mu.Lock()
+	if p.stateConn != nil {
+		p.stateConn.Close()
+	}
+	p.stateConn = conn
+	p.mu.Unlock()
+	req.State = &stateClient{rpc: wire.NewStateClient(conn)}
+	return req, nil
+}
+
+type stateServer struct {
+	wire.UnimplementedStateServer
+	impl State
+}
+
+func (s *stateServer) Get(ctx context.Context, r *wire.StateGetRequest) (*wire.StateGetResponse, error) {
+	v, ok, err := s.impl.Get(ctx, r.Key)
+	if err != nil {
+		return nil, statusError(err)
+	}
+	return &wire.StateGetResponse{Found: ok, Value: v}, nil
+}
+
+func (s *stateServer) Put(ctx context.Context, r *wire.StatePutRequest) (*wire.StatePutResponse, error) {
+	if err := s.impl.Put(ctx, r.Key, r.Value); err != nil {
+		return nil, statusError(err)
+	}
+	return &wire.StatePutResponse{}, nil
+}
+
+func (s *stateServer) Delete(ctx context.Context, r *wire.StateDeleteRequest) (*wire.StateDeleteResponse, error) {
+	if err := s.impl.Delete(ctx, r.Key); err != nil {
+		return nil, statusError(err)
+	}
+	return &wire.StateDeleteResponse{}, nil
+}
+
+type stateClient struct {
+	rpc wire.StateClient
+}
+
+func (c *stateClient) Get(ctx context.Context, key string) ([]byte, bool, error) {
+	r, err := c.rpc.Get(ctx, &wire.StateGetRequest{Key: key})
+	if err != nil {
+		return nil, false, errorFromStatus("state get", err)
+	}
+	return r.Value, r.Found, nil
+}
+
+func (c *stateClient) Put(ctx context.Context, key string, value []byte) error {
+	_, err := c.rpc.Put(ctx, &wire.StatePutRequest{Key: key, Value: value})
+	return errorFromStatus("state put", err)
+}
+
+func (c *stateClient) Delete(ctx context.Context, key string) error {
+	_, err := c.rpc.Delete(ctx, &wire.StateDeleteRequest{Key: key})
+	return errorFromStatus("state delete", err)
+}
