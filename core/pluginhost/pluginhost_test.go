@@ -20,6 +20,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/switchboard-hub/switchboard/core/clock"
+	"github.com/switchboard-hub/switchboard/core/pluginstate"
 	"github.com/switchboard-hub/switchboard/sdk"
 )
 
@@ -325,30 +326,50 @@ func TestErrorKindsCrossTheWire(t *testing.T) {
 	}
 }
 
-func TestStateSurvivesPluginRestart(t *testing.T) {
-	c, _ := start(t, Spec{}, Options{})
-	poll := func() string {
-		t.Helper()
+// TestStateSurvivesRestarts keeps a plugin's State on disk and restarts
+// first the plugin (SIGKILL) and then the host.
+func TestStateSurvivesRestarts(t *testing.T) {
+	root := t.TempDir()
+	startWithDiskState := func() *Connector {
+		st, err := pluginstate.Open(root).For(sdk.KindConnector, "testconn", "shop")
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := StartConnector(Spec{Name: "testconn", Instance: "shop", Path: testconn}, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(c.Close)
+		if _, err := c.Configure(context.Background(), sdk.ConfigureRequest{Instance: "shop", Config: cty.EmptyObjectVal, State: st}); err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	// testconn counts its polls in State and names each message after the count.
+	poll := func(c *Connector) (string, error) {
 		res, err := c.Poll(context.Background(), sdk.PollRequest{})
 		if err != nil {
-			t.Fatalf("poll: %v", err)
+			return "", err
 		}
-		return res.Messages[0].ExternalID
+		return res.Messages[0].ExternalID, nil
 	}
-	poll()
+	c := startWithDiskState()
+	if got, err := poll(c); err != nil || got != "poll-1" {
+		t.Fatalf("first poll = %s, %v", got, err)
+	}
 	if err := syscall.Kill(c.Pid(), syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
-	// The first call after the kill may still reach the dead process.
-	if _, err := c.Poll(context.Background(), sdk.PollRequest{}); err == nil {
-		t.Log("the kill was noticed before the call")
-		if got := poll(); got != "poll-3" {
-			t.Errorf("third poll = %s, want poll-3", got)
-		}
-		return
+	got, err := poll(c)
+	if err != nil { // the call reached the dead process; the next one restarts it
+		got, err = poll(c)
 	}
-	if got := poll(); got != "poll-2" {
-		t.Errorf("poll after restart = %s, want poll-2: the plugin's state was lost", got)
+	if err != nil || got != "poll-2" {
+		t.Fatalf("poll after the plugin's restart = %s, %v; want poll-2", got, err)
+	}
+	c.Close()
+	if got, err := poll(startWithDiskState()); err != nil || got != "poll-3" {
+		t.Fatalf("poll after the host's restart = %s, %v; want poll-3", got, err)
 	}
 }
 
@@ -405,5 +426,29 @@ func TestInspect(t *testing.T) {
 	}
 	if info.Protocol != sdk.ProtocolVersion || info.Schema.Name != "testconn" || len(info.SHA256) != 64 {
 		t.Errorf("inspect = protocol %d, schema %q, sha256 %q", info.Protocol, info.Schema.Name, info.SHA256)
+	}
+}
+
+func TestActionExecute(t *testing.T) {
+	a, err := StartAction(Spec{Name: "testaction", Path: testaction}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(a.Close)
+	if diags, err := a.Configure(context.Background(), sdk.ConfigureRequest{Instance: "count", Config: cty.EmptyObjectVal}); err != nil || diags.HasErrors() {
+		t.Fatalf("configure: %v %v", err, diags.Err())
+	}
+	res, err := a.Execute(context.Background(), []sdk.ExecuteItem{
+		{IdempotencyKey: "a", Arguments: cty.ObjectVal(map[string]cty.Value{"text": cty.StringVal("hello")})},
+		{IdempotencyKey: "b", Arguments: cty.ObjectVal(map[string]cty.Value{"wrong": cty.True})},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := res[0].Outputs.GetAttr("length"); res[0].Err != nil || !got.RawEquals(cty.NumberIntVal(5)) {
+		t.Errorf("item 0: outputs %#v, error %v; want length 5", res[0].Outputs, res[0].Err)
+	}
+	if sdk.KindOf(res[1].Err) != sdk.KindPermanent {
+		t.Errorf("item 1: error %v, want a permanent one for bad arguments", res[1].Err)
 	}
 }
