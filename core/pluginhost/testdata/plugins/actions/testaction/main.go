@@ -24,7 +24,9 @@ func (action) Schema(context.Context) (*sdk.Schema, error) {
 	}, nil
 }
 
-func (action) Configure(context.Context, sdk.ConfigureRequest) (sdk.Diagnostics, error) { return nil, nil }
+func (action) Configure(context.Context, sdk.ConfigureRequest) (sdk.Diagnostics, error) {
+	return nil, nil
+}
 
 func (action) Execute(_ context.Context, items []sdk.ExecuteItem) ([]sdk.ExecuteResult, error) {
 	out := make([]sdk.ExecuteResult, len(items))
