@@ -1,0 +1,207 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"mime"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/switchboard-hub/switchboard/sdk"
+)
+
+const (
+	pluginName         = "http"
+	pluginVersion      = "0.1.0"
+	defaultContentType = "application/json"
+)
+
+// outputsType is what a step returns for later steps: the response status
+// and the start of the response body.
+var outputsType = cty.Object(map[string]cty.Type{
+	"status": cty.Number,
+	"body":   cty.String,
+})
+
+// action implements sdk.Action. Its only state is the configuration,
+// swapped atomically so that a step running during a reconfiguration sees
+// either the old or the new one, never a mix.
+type action struct {
+	cfg atomic.Pointer[config]
+	// now is the clock used to read Retry-After dates; tests replace it.
+	now func() time.Time
+}
+
+func newAction() *action {
+	return &action{now: time.Now}
+}
+
+var errNotConfigured = errors.New("http action is not configured yet; Switchboard calls Configure first, so this is a bug in the host")
+
+func (a *action) Schema(context.Context) (*sdk.Schema, error) {
+	return &sdk.Schema{
+		Kind:        sdk.KindAction,
+		Name:        pluginName,
+		Version:     pluginVersion,
+		Description: "Notifies another system with a signed HTTP request whose body is a template over the message, its thread and its contact.",
+		Config: sdk.Block{
+			Attributes: []sdk.Attribute{
+				{
+					Name:        "url",
+					Type:        cty.String,
+					Required:    true,
+					Description: "Absolute http or https URL every step of this action sends its request to.",
+				},
+				{
+					Name:        "method",
+					Type:        cty.String,
+					Optional:    true,
+					Default:     cty.StringVal(defaultMethod),
+					Description: "HTTP method: POST, PUT or PATCH.",
+				},
+				{
+					Name:        "secret",
+					Type:        cty.String,
+					Optional:    true,
+					Sensitive:   true,
+					Description: "HMAC-SHA256 key. When set, every request carries X-Switchboard-Signature: sha256=<hex HMAC of the body>, so the receiver can check it comes from Switchboard.",
+				},
+				{
+					Name:        "headers",
+					Type:        cty.Map(cty.String),
+					Optional:    true,
+					Description: "Extra headers on every request, such as an Authorization token the receiver expects.",
+				},
+				{
+					Name:        "timeout",
+					Type:        cty.String,
+					Optional:    true,
+					Default:     cty.StringVal(defaultTimeout.String()),
+					Description: "How long one request may take, as a duration such as \"10s\"; a request that takes longer is retried.",
+				},
+			},
+		},
+		Arguments: sdk.Block{
+			Attributes: []sdk.Attribute{
+				{
+					Name:        "body",
+					Type:        cty.String,
+					Required:    true,
+					Description: "Request body: a Go text/template over .Message, .Thread, .Contact and .IdempotencyKey. Quote values for JSON with the json function: {{json .Message.Text}}.",
+				},
+				{
+					Name:        "content_type",
+					Type:        cty.String,
+					Optional:    true,
+					Default:     cty.StringVal(defaultContentType),
+					Description: "Content-Type of the request. With a JSON type the rendered body is checked to be valid JSON before it is sent.",
+				},
+			},
+		},
+		Outputs: outputsType,
+	}, nil
+}
+
+func (a *action) Configure(_ context.Context, req sdk.ConfigureRequest) (sdk.Diagnostics, error) {
+	cfg, diags := parseConfig(req.Config)
+	if diags.HasErrors() {
+		// Keep the previous configuration: invalid config never half-starts.
+		return diags, nil
+	}
+	cfg.logger = req.Logger
+	if cfg.logger == nil {
+		cfg.logger = hclog.NewNullLogger()
+	}
+	a.cfg.Store(cfg)
+	return diags, nil
+}
+
+// Execute sends one request per item. A failure of one item is reported in
+// its result and does not stop the others: each has its own idempotency
+// key, so the host retries exactly the ones that failed.
+func (a *action) Execute(ctx context.Context, items []sdk.ExecuteItem) ([]sdk.ExecuteResult, error) {
+	cfg := a.cfg.Load()
+	if cfg == nil {
+		return nil, sdk.Permanent(errNotConfigured)
+	}
+	results := make([]sdk.ExecuteResult, len(items))
+	for i, it := range items {
+		results[i] = a.execute(ctx, cfg, it)
+	}
+	return results, nil
+}
+
+func (a *action) execute(ctx context.Context, cfg *config, it sdk.ExecuteItem) sdk.ExecuteResult {
+	fail := func(err error) sdk.ExecuteResult { return sdk.ExecuteResult{Err: err} }
+	if it.IdempotencyKey == "" {
+		return fail(sdk.Permanent(errors.New("the step has no idempotency key, so the receiver could not drop a repeat; this is a bug in the host")))
+	}
+	args, err := parseArguments(it.Arguments)
+	if err != nil {
+		return fail(sdk.Permanent(err))
+	}
+	body, err := render(args.body, newTemplateData(it))
+	if err != nil {
+		return fail(sdk.Permanent(fmt.Errorf("arguments.body: %w", err)))
+	}
+	if args.json && !json.Valid([]byte(body)) {
+		return fail(sdk.Permanent(fmt.Errorf("arguments.body: the rendered body is not valid JSON (content_type is %s): %s; "+
+			"quote values with the json function, as in {\"text\": {{json .Message.Text}}}", args.contentType, jsonProblem(body))))
+	}
+	status, respBody, err := a.deliver(ctx, cfg, it.IdempotencyKey, args.contentType, []byte(body))
+	if err != nil {
+		return fail(err)
+	}
+	return sdk.ExecuteResult{Outputs: cty.ObjectVal(map[string]cty.Value{
+		"status": cty.NumberIntVal(int64(status)),
+		"body":   cty.StringVal(strings.ToValidUTF8(string(respBody), "\uFFFD")),
+	})}
+}
+
+// arguments are one step's validated arguments.
+type arguments struct {
+	body        string
+	contentType string
+	json        bool // the content type is JSON, so the body must parse
+}
+
+func parseArguments(v cty.Value) (*arguments, error) {
+	r := newAttrReader(v)
+	args := &arguments{contentType: defaultContentType}
+	body, ok := r.string("body")
+	if !ok && !r.diags.HasErrors() {
+		r.errorf("body", "body is missing", "Give the step a body template.")
+	}
+	args.body = body
+	if s, ok := r.string("content_type"); ok {
+		mt, _, err := mime.ParseMediaType(s)
+		if err != nil || strings.ContainsAny(s, "\r\n") {
+			r.errorf("content_type", "content_type is not a media type", fmt.Sprintf("%q cannot be sent as Content-Type; write one such as \"application/json\" or \"text/plain; charset=utf-8\".", s))
+		}
+		args.contentType = s
+		args.json = mt == "application/json" || strings.HasSuffix(mt, "+json")
+	} else {
+		args.json = true
+	}
+	if r.diags.HasErrors() {
+		return nil, fmt.Errorf("step arguments: %w", r.diags.Err())
+	}
+	return args, nil
+}
+
+// jsonProblem says where a rendered body stops being JSON.
+func jsonProblem(body string) string {
+	var v any
+	err := json.Unmarshal([]byte(body), &v)
+	var syn *json.SyntaxError
+	if errors.As(err, &syn) {
+		return fmt.Sprintf("%v at byte %d", syn, syn.Offset)
+	}
+	return fmt.Sprint(err)
+}
