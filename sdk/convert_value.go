@@ -16,20 +16,39 @@ import (
 // their type, and the paths of their sensitive parts.
 
 func valueToWire(v cty.Value) (*wire.Value, error) {
+	var enc valueEncoder
+	return enc.encode(v)
+}
+
+// valueEncoder encodes values, remembering the last type's JSON: the values
+// of a batch (every item's arguments or outputs) share one type, and
+// encoding the type costs as much as encoding a small value.
+type valueEncoder struct {
+	lastType cty.Type
+	lastJSON string
+}
+
+func (e *valueEncoder) encode(v cty.Value) (*wire.Value, error) {
 	if v == cty.NilVal {
 		return nil, nil
 	}
-	unmarked, pvm := v.UnmarkDeepWithPaths()
-	ty := unmarked.Type()
-	tj, err := ctyjson.MarshalType(ty)
-	if err != nil {
-		return nil, fmt.Errorf("encode type: %w", err)
+	var pvm []cty.PathValueMarks
+	if v.ContainsMarked() {
+		v, pvm = v.UnmarkDeepWithPaths()
 	}
-	mp, err := msgpack.Marshal(unmarked, ty)
+	ty := v.Type()
+	if e.lastType == cty.NilType || !ty.Equals(e.lastType) {
+		tj, err := ctyjson.MarshalType(ty)
+		if err != nil {
+			return nil, fmt.Errorf("encode type: %w", err)
+		}
+		e.lastType, e.lastJSON = ty, string(tj)
+	}
+	mp, err := msgpack.Marshal(v, ty)
 	if err != nil {
 		return nil, fmt.Errorf("encode value: %w", err)
 	}
-	w := &wire.Value{Type: string(tj), Msgpack: mp}
+	w := &wire.Value{Type: e.lastJSON, Msgpack: mp}
 	for _, p := range pvm {
 		if _, ok := p.Marks[Sensitive]; ok {
 			w.Sensitive = append(w.Sensitive, pathToWire(p.Path))

@@ -35,15 +35,17 @@ type Diagnostic struct {
 // Diagnostics is a list of problems; it may mix errors and warnings.
 type Diagnostics []Diagnostic
 
-// Errorf appends an error about the attribute at path (nil for the whole block).
-func (d Diagnostics) Errorf(path cty.Path, summary, detail string) Diagnostics {
+// AddError appends an error about the attribute at path (nil for the whole
+// block) and returns the longer list.
+func (d Diagnostics) AddError(path cty.Path, summary, detail string) Diagnostics {
 	return append(d, Diagnostic{Severity: SeverityError, Summary: summary, Detail: detail, Attribute: path})
 }
 
-// HasErrors reports whether any diagnostic is an error.
+// HasErrors reports whether any diagnostic is an error. A diagnostic whose
+// Severity was left unset counts as an error, on both sides of the wire.
 func (d Diagnostics) HasErrors() bool {
 	for _, x := range d {
-		if x.Severity == SeverityError {
+		if x.Severity != SeverityWarning {
 			return true
 		}
 	}
@@ -54,7 +56,7 @@ func (d Diagnostics) HasErrors() bool {
 func (d Diagnostics) Err() error {
 	var msgs []string
 	for _, x := range d {
-		if x.Severity != SeverityError {
+		if x.Severity == SeverityWarning {
 			continue
 		}
 		m := x.Summary

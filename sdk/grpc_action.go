@@ -46,8 +46,9 @@ func (s *actionServer) Execute(ctx context.Context, r *wire.ExecuteRequest) (*wi
 		return nil, statusError(fmt.Errorf("plugin bug: Execute returned %d results for %d items", len(res), len(items)))
 	}
 	out := &wire.ExecuteResponse{Results: make([]*wire.ExecuteResult, len(res))}
+	var enc valueEncoder
 	for i, x := range res {
-		outputs, err := valueToWire(x.Outputs)
+		outputs, err := enc.encode(x.Outputs)
 		if err != nil {
 			return nil, statusError(Permanent(fmt.Errorf("plugin bug: item %d: outputs: %w", i, err)))
 		}
@@ -84,9 +85,10 @@ func (c *actionClient) Configure(ctx context.Context, req ConfigureRequest) (Dia
 
 func (c *actionClient) Execute(ctx context.Context, items []ExecuteItem) ([]ExecuteResult, error) {
 	w := &wire.ExecuteRequest{Items: make([]*wire.ExecuteItem, len(items))}
+	var enc valueEncoder
 	for i := range items {
 		it := &items[i]
-		args, err := valueToWire(it.Arguments)
+		args, err := enc.encode(it.Arguments)
 		if err != nil {
 			return nil, fmt.Errorf("execute: item %d: arguments: %w", i, err)
 		}

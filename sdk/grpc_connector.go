@@ -177,6 +177,9 @@ func schemaResponse(s *Schema, err error) (*wire.SchemaResponse, error) {
 	if err != nil {
 		return nil, statusError(err)
 	}
+	if s == nil {
+		return nil, statusError(Permanent(fmt.Errorf("plugin bug: Schema returned neither a schema nor an error")))
+	}
 	w, err := schemaToWire(s)
 	if err != nil {
 		return nil, statusError(Permanent(fmt.Errorf("plugin bug: schema cannot be encoded: %w", err)))

@@ -40,7 +40,7 @@ func Handshake() plugin.HandshakeConfig {
 // result implements Connector or Action.
 func HostPlugins() map[int]plugin.PluginSet {
 	return map[int]plugin.PluginSet{
-		1: {
+		ProtocolVersion: {
 			connectorPluginName: &ConnectorPlugin{},
 			actionPluginName:    &ActionPlugin{},
 		},

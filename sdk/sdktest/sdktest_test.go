@@ -79,7 +79,7 @@ func (c *conn) Configure(_ context.Context, req sdk.ConfigureRequest) (sdk.Diagn
 	}
 	v, ok := vendors.Load(cfg.Vendor)
 	if !ok && c.broken != "configure" {
-		return sdk.Diagnostics{}.Errorf(cty.GetAttrPath("vendor"), "no such vendor", cfg.Vendor), nil
+		return sdk.Diagnostics{}.AddError(cty.GetAttrPath("vendor"), "no such vendor", cfg.Vendor), nil
 	}
 	if ok {
 		c.v = v.(*vendor)

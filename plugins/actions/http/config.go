@@ -84,13 +84,13 @@ func parseConfig(v cty.Value) (*config, sdk.Diagnostics) {
 		path := cty.GetAttrPath("headers").Index(cty.StringVal(name))
 		switch {
 		case !validHeaderName(name):
-			r.diags = r.diags.Errorf(path, "header name is not valid",
+			r.diags = r.diags.AddError(path, "header name is not valid",
 				fmt.Sprintf("%q has characters an HTTP header name cannot have; use letters, digits and dashes.", name))
 		case reservedHeader(name):
-			r.diags = r.diags.Errorf(path, "header is set by the action",
+			r.diags = r.diags.AddError(path, "header is set by the action",
 				fmt.Sprintf("%s is set on every request by the action; remove it from headers (set a step's content type with its content_type argument).", http.CanonicalHeaderKey(name)))
 		case strings.ContainsAny(cfg.headers[name], "\r\n"):
-			r.diags = r.diags.Errorf(path, "header value has a line break", "HTTP header values are one line; remove the line breaks.")
+			r.diags = r.diags.AddError(path, "header value has a line break", "HTTP header values are one line; remove the line breaks.")
 		}
 	}
 	if r.diags.HasErrors() {
@@ -170,11 +170,11 @@ func newAttrReader(v cty.Value) *attrReader {
 	v, _ = v.UnmarkDeep()
 	switch {
 	case !v.IsKnown():
-		r.diags = r.diags.Errorf(nil, "value is not known yet", "Switchboard passed a value it has not computed; this is a bug in the host.")
+		r.diags = r.diags.AddError(nil, "value is not known yet", "Switchboard passed a value it has not computed; this is a bug in the host.")
 	case v.IsNull():
 		r.obj = cty.EmptyObjectVal
 	case !v.Type().IsObjectType():
-		r.diags = r.diags.Errorf(nil, "value is not an object", fmt.Sprintf("got %s", v.Type().FriendlyName()))
+		r.diags = r.diags.AddError(nil, "value is not an object", fmt.Sprintf("got %s", v.Type().FriendlyName()))
 	default:
 		r.obj = v
 	}
@@ -182,7 +182,7 @@ func newAttrReader(v cty.Value) *attrReader {
 }
 
 func (r *attrReader) errorf(name, summary, detail string) {
-	r.diags = r.diags.Errorf(cty.GetAttrPath(name), summary, detail)
+	r.diags = r.diags.AddError(cty.GetAttrPath(name), summary, detail)
 }
 
 // get returns the attribute converted to ty, and false when it is absent or
@@ -224,7 +224,7 @@ func (r *attrReader) stringMap(name string) map[string]string {
 	for it := v.ElementIterator(); it.Next(); {
 		k, e := it.Element()
 		if e.IsNull() {
-			r.diags = r.diags.Errorf(cty.GetAttrPath(name).Index(k), "value is null", "Give every entry a string value or remove it.")
+			r.diags = r.diags.AddError(cty.GetAttrPath(name).Index(k), "value is null", "Give every entry a string value or remove it.")
 			continue
 		}
 		m[k.AsString()] = e.AsString()
