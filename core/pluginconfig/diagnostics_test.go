@@ -69,7 +69,7 @@ func TestDiagnostics(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			in := sdk.Diagnostics{}.Errorf(tt.path, "Bad value", "The plugin does not like it.")
+			in := sdk.Diagnostics{}.AddError(tt.path, "Bad value", "The plugin does not like it.")
 			got := Diagnostics(body, in)
 			if len(got) != 1 {
 				t.Fatalf("got %d diagnostics, want 1", len(got))
@@ -145,7 +145,7 @@ func TestDiagnosticsJSON(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got := Diagnostics(body, sdk.Diagnostics{}.Errorf(tt.path, "Bad value", ""))
+			got := Diagnostics(body, sdk.Diagnostics{}.AddError(tt.path, "Bad value", ""))
 			if got[0].Subject == nil || got[0].Subject.String() != tt.subject {
 				t.Errorf("subject %v, want %s", got[0].Subject, tt.subject)
 			}
