@@ -8,6 +8,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	// Time zones must work on machines without a zoneinfo database:
+	// schedules are in the seller's zone.
+	_ "time/tzdata"
 )
 
 const usage = `switchboard connects buyer-messaging channels and runs workflows over them.
@@ -16,6 +19,9 @@ Usage:
   switchboard <command> [arguments]
 
 Commands:
+  validate          check configurations: every problem with file:line:col
+  fmt               format configuration files canonically
+  test              run the conversation tests beside configurations
   plugins list      list the plugins in the plugin directory
   plugins inspect   show a plugin's schema as documentation
   plugins lock      write the lock file that validate and test read
@@ -41,6 +47,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "plugins":
 		err = pluginsCmd(args[1:], stdout, stderr)
+	case "validate":
+		err = validateCmd(args[1:], stdout, stderr)
+	case "fmt":
+		err = fmtCmd(args[1:], stdout, stderr)
+	case "test":
+		err = testCmd(args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "switchboard", version)
 	case "help", "-h", "-help", "--help":
@@ -56,6 +68,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 0
 	case errors.Is(err, errUsage):
 		return 2
+	case errors.Is(err, errSilent):
+		return 1
 	}
 	fmt.Fprintln(stderr, "switchboard:", err)
 	return 1
@@ -63,6 +77,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 // errUsage is a command line that was wrong; the usage has been printed.
 var errUsage = errors.New("usage")
+
+// errSilent fails a command whose problems have been printed already.
+var errSilent = errors.New("failed")
 
 // newFlags makes a flag set that prints its usage to stderr.
 func newFlags(name, synopsis string, stderr io.Writer) *flag.FlagSet {

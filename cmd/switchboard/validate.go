@@ -1,0 +1,63 @@
+package main
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/hashicorp/hcl/v2/hclparse"
+
+	"github.com/switchboard-hub/switchboard/core/config"
+	"github.com/switchboard-hub/switchboard/core/workflowtest"
+)
+
+func validateCmd(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("validate", "validate [DIR...]", stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, `Usage: switchboard validate [DIR...]
+
+Checks configurations without running anything: every *.hcl file of each
+directory (and of every directory below it that has *.hcl files) is decoded,
+plugin blocks against the schemas in switchboard.lock.json, and every problem
+is printed with its file:line:col and source line. Channels declared in the
+directory's *.test.hcl files count as known. Exits 1 when there are errors;
+warnings (two workflows that can reply to one message, a delay below a
+channel's minimum) do not fail.
+`)
+	}
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	dirs, err := configDirs(fs.Args())
+	if err != nil {
+		return err
+	}
+	if len(dirs) == 0 {
+		return fmt.Errorf("no *.hcl files under %v", fs.Args())
+	}
+	failed := 0
+	for _, dir := range dirs {
+		p := hclparse.NewParser()
+		opts := config.Options{Parser: p}
+		if paths, err := workflowtest.TestFiles(dir); err == nil {
+			for _, path := range paths {
+				if f, _ := workflowtest.ParseFile(p, path); f != nil {
+					opts.Channels = append(opts.Channels, f.Channels...)
+				}
+			}
+		}
+		cfg, diags := config.Load(dir, opts)
+		writeDiagnostics(stderr, p, diags)
+		errs, warns := countErrors(diags)
+		switch {
+		case errs > 0:
+			failed++
+			fmt.Fprintf(stdout, "%s: %d error(s), %d warning(s)\n", dir, errs, warns)
+		default:
+			fmt.Fprintf(stdout, "%s: ok (%d workflows, %d warning(s))\n", dir, len(cfg.Workflows), warns)
+		}
+	}
+	if failed > 0 {
+		return errSilent
+	}
+	return nil
+}

@@ -1,0 +1,59 @@
+package config
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// ParseDuration reads durations as Go writes them ("10m", "1h30m") plus
+// weeks and days in front ("14d", "2w", "7d12h"), which workflow authors
+// need for idle periods and windows.
+func ParseDuration(s string) (time.Duration, error) {
+	in := strings.TrimSpace(s)
+	bad := fmt.Errorf("%q is not a duration; write it like \"10m\", \"2h30m\", \"14d\" or \"7d12h\"", s)
+	m := longDuration.FindStringSubmatch(in)
+	if m == nil || in == "" {
+		return 0, bad
+	}
+	var d time.Duration
+	for i, unit := range []time.Duration{7 * 24 * time.Hour, 24 * time.Hour} {
+		if m[i+1] == "" {
+			continue
+		}
+		v, err := strconv.ParseFloat(m[i+1], 64)
+		if err != nil {
+			return 0, bad
+		}
+		d += time.Duration(v * float64(unit))
+	}
+	if rest := m[3]; rest != "" {
+		r, err := time.ParseDuration(rest)
+		if err != nil || r < 0 {
+			return 0, bad
+		}
+		d += r
+	} else if m[1] == "" && m[2] == "" {
+		return 0, bad
+	}
+	return d, nil
+}
+
+var longDuration = regexp.MustCompile(`^(?:(\d+(?:\.\d+)?)w)?(?:(\d+(?:\.\d+)?)d)?(.*)$`)
+
+// FormatDuration writes d the way users write it: "10m", "1h30m", "14d".
+func FormatDuration(d time.Duration) string {
+	if d != 0 && d%(24*time.Hour) == 0 {
+		return strconv.FormatInt(int64(d/(24*time.Hour)), 10) + "d"
+	}
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}

@@ -1,0 +1,366 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/switchboard-hub/switchboard/sdk"
+)
+
+// testChannels stand in for plugin schemas, as test files declare them.
+var testChannels = []*Channel{
+	{Connector: "allegro", Name: "discussions", Capabilities: sdk.Capabilities{Poll: true, Send: true}},
+	{Connector: "allegro", Name: "message_center", Capabilities: sdk.Capabilities{Poll: true, Send: true}},
+	{Connector: "amazon", Name: "buyer_messages", Capabilities: sdk.Capabilities{Poll: true, Send: true, MinReplyDelay: 10 * time.Minute}},
+}
+
+func load(t *testing.T, files map[string]string) (*Config, hcl.Diagnostics) {
+	t.Helper()
+	dir := t.TempDir()
+	for name, src := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return Load(dir, Options{Channels: testChannels, Env: EnvLookup{Lookup: func(k string) (string, bool) {
+		if k == "SET" {
+			return "value", true
+		}
+		return "", false
+	}}})
+}
+
+const office = `
+schedule "office" {
+  timezone = "Europe/Warsaw"
+  hours    = { mon_fri = "10:00-18:00" }
+}
+`
+
+const afterHours = office + `
+template "after_hours" {
+  text = {
+    pl = "Dziękujemy, ${default(contact.name, "Kliencie")}. Odpowiemy ${next_open(schedule.office)}."
+    en = "Thank you. We will answer at ${next_open(schedule.office)}."
+  }
+}
+
+workflow "after_hours" {
+  description = "Acknowledge messages outside office hours"
+  trigger {
+    sources = ["allegro.discussions", "allegro.message_center"]
+    mode    = "every_message"
+  }
+  condition = !open_now(schedule.office)
+  step "reply" "ack" {
+    template = template.after_hours
+    delay    = "10m"
+  }
+  step "tag" "mark" { tags = ["auto-acknowledged"] }
+}
+`
+
+func TestLoadValid(t *testing.T) {
+	cfg, diags := load(t, map[string]string{"main.hcl": afterHours})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	if len(cfg.Workflows) != 1 {
+		t.Fatalf("workflows: %d", len(cfg.Workflows))
+	}
+	w := cfg.Workflows[0]
+	if !w.Enabled || w.Description == "" || w.Condition == nil || len(w.Steps) != 2 {
+		t.Errorf("workflow: %+v", w)
+	}
+	if s := w.Steps[0]; s.Kind != StepReply || s.Offset != 10*time.Minute || !s.UnlessAnswered || s.Template == nil {
+		t.Errorf("reply step: %+v", s)
+	}
+	if got := cfg.Templates["after_hours"]; got.Default != "en" || len(got.Variants) != 2 {
+		t.Errorf("template: %+v", got)
+	}
+	if len(w.Trigger.Sources) != 2 || !w.Trigger.Listens("allegro", "discussions") || w.Trigger.Listens("amazon", "buyer_messages") {
+		t.Errorf("trigger: %+v", w.Trigger)
+	}
+}
+
+// TestDiagnostics checks that each mistake is reported with a useful
+// summary, where it is, and a hint.
+func TestDiagnostics(t *testing.T) {
+	tests := map[string]struct {
+		src  string
+		want []string // substrings of the rendered diagnostics
+		line int      // line of the first error, 0 to skip
+	}{
+		"misspelled variable attribute": {
+			src: office + `
+workflow "w" {
+  description = "d"
+  trigger {}
+  condition = message.txt == "x"
+  step "tag" "t" { tags = ["x"] }
+}`,
+			want: []string{"Unsupported attribute", `Did you mean "text"?`}, line: 10,
+		},
+		"unknown source": {
+			src: `
+workflow "w" {
+  description = "d"
+  trigger { sources = ["allegro.discusions"] }
+  step "tag" "t" { tags = ["x"] }
+}`,
+			want: []string{"Unknown source", `Did you mean "allegro.discussions"?`}, line: 4,
+		},
+		"unknown template": {
+			src: afterHours + `
+workflow "w2" {
+  description = "d"
+  trigger { sources = ["amazon"] }
+  step "reply" "r" { template = template.after_hour }
+}`,
+			want: []string{"Unknown template", `Did you mean "after_hours"?`},
+		},
+		"duplicate workflow names both places": {
+			src: `
+workflow "w" {
+  description = "d"
+  trigger {}
+  step "tag" "t" { tags = ["x"] }
+}
+workflow "w" {
+  description = "d"
+  trigger {}
+  step "tag" "t" { tags = ["x"] }
+}`,
+			want: []string{`Duplicate workflow "w"`, "also defined at", ":2,"}, line: 7,
+		},
+		"empty description": {
+			src: `
+workflow "w" {
+  description = "  "
+  trigger {}
+  step "tag" "t" { tags = ["x"] }
+}`,
+			want: []string{"Empty description"},
+		},
+		"missing description": {
+			src: `
+workflow "w" {
+  trigger {}
+  step "tag" "t" { tags = ["x"] }
+}`,
+			want: []string{`Missing required argument`, `"description" is required`},
+		},
+		"bad mode": {
+			src: `
+workflow "w" {
+  description = "d"
+  trigger { mode = "first_mesage" }
+  step "tag" "t" { tags = ["x"] }
+}`,
+			want: []string{"Unknown trigger mode", `Did you mean "first_message"?`},
+		},
+		"misspelled block type": {
+			src:  `workflw "w" {}`,
+			want: []string{"Unsupported block type", `Did you mean "workflow"?`}, line: 1,
+		},
+		"bad duration": {
+			src: `
+workflow "w" {
+  description = "d"
+  trigger {}
+  step "reply" "r" {
+    text  = "hi"
+    delay = "10 minutes"
+  }
+}`,
+			want: []string{"Invalid duration", `"10m"`}, line: 7,
+		},
+		"condition not bool": {
+			src: `
+workflow "w" {
+  description = "d"
+  trigger {}
+  condition = message.text
+  step "tag" "t" { tags = ["x"] }
+}`,
+			want: []string{"Wrong type", "bool"},
+		},
+		"unknown step type": {
+			src: `
+workflow "w" {
+  description = "d"
+  trigger {}
+  step "replly" "r" { text = "x" }
+}`,
+			want: []string{"Unknown step type", `Did you mean "reply"?`},
+		},
+		"step output of a later step": {
+			src: `
+workflow "w" {
+  description = "d"
+  trigger {}
+  step "reply" "r" { text = "x ${step.later.draft}" }
+}`,
+			want: []string{"Unsupported attribute"},
+		},
+		"bad schedule": {
+			src: `
+schedule "office" {
+  timezone = "Europe/Warsaw"
+  hours    = { mon_fry = "10:00-18:00" }
+}`,
+			want: []string{"Invalid schedule", "mon_fry"}, line: 4,
+		},
+		"cyclic locals": {
+			src: `
+locals {
+  a = local.b
+  b = local.a
+}`,
+			want: []string{"Cyclic local value"},
+		},
+		"file outside the directory": {
+			src: `
+locals {
+  a = file("../secret")
+}`,
+			want: []string{"leaves the configuration directory"},
+		},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			_, diags := load(t, map[string]string{"main.hcl": tt.src})
+			if !diags.HasErrors() {
+				t.Fatalf("no error; diagnostics: %v", diags)
+			}
+			text := render(diags)
+			for _, w := range tt.want {
+				if !strings.Contains(text, w) {
+					t.Errorf("diagnostics lack %q:\n%s", w, text)
+				}
+			}
+			if tt.line > 0 {
+				first := firstError(diags)
+				if first.Subject == nil || first.Subject.Start.Line != tt.line {
+					t.Errorf("first error at %v, want line %d:\n%s", first.Subject, tt.line, text)
+				}
+			}
+		})
+	}
+}
+
+func render(diags hcl.Diagnostics) string {
+	var b strings.Builder
+	for _, d := range diags {
+		b.WriteString(d.Error())
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+func firstError(diags hcl.Diagnostics) *hcl.Diagnostic {
+	for _, d := range diags {
+		if d.Severity == hcl.DiagError {
+			return d
+		}
+	}
+	return nil
+}
+
+func TestAllErrorsAtOnce(t *testing.T) {
+	_, diags := load(t, map[string]string{
+		"a.hcl": `workflow "a" {
+  description = "d"
+  trigger { mode = "nope" }
+  step "tag" "t" { tags = ["x"] }
+}`,
+		"b.hcl": `workflow "b" {
+  description = ""
+  trigger {}
+  step "wait" "w" { duration = "forever" }
+}`,
+	})
+	errs := 0
+	for _, d := range diags {
+		if d.Severity == hcl.DiagError {
+			errs++
+		}
+	}
+	if errs < 3 {
+		t.Errorf("want every error from both files, got %d:\n%s", errs, render(diags))
+	}
+}
+
+func TestWarnings(t *testing.T) {
+	cfg, diags := load(t, map[string]string{"main.hcl": `
+workflow "a" {
+  description = "d"
+  trigger { sources = ["amazon"] }
+  step "reply" "r" { text = "hi" }
+}
+workflow "b" {
+  description = "d"
+  trigger {}
+  step "reply" "r" { text = "hello" }
+}`})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	text := render(diags)
+	for _, want := range []string{"Reply sooner than the channel allows", "Two workflows can reply to the same message"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("warnings lack %q:\n%s", want, text)
+		}
+	}
+	if len(cfg.Workflows) != 2 {
+		t.Error("warnings dropped workflows")
+	}
+}
+
+func TestEnvUnsetIsUnknownSensitive(t *testing.T) {
+	cfg, diags := load(t, map[string]string{"main.hcl": `
+locals {
+  set   = env("SET")
+  unset = env("UNSET")
+}`})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	if v := cfg.Locals["unset"]; v.IsKnown() || !v.HasMark(sdk.Sensitive) {
+		t.Errorf("unset env = %#v, want unknown and sensitive", v)
+	}
+	if v := cfg.Locals["set"]; !v.HasMark(sdk.Sensitive) {
+		t.Errorf("set env = %#v, want sensitive", v)
+	}
+}
+
+func TestParseDuration(t *testing.T) {
+	for in, want := range map[string]time.Duration{"10m": 10 * time.Minute, "14d": 14 * 24 * time.Hour, "2w": 14 * 24 * time.Hour, "1.5d": 36 * time.Hour} {
+		if got, err := ParseDuration(in); err != nil || got != want {
+			t.Errorf("%s: %v %v", in, got, err)
+		}
+	}
+	for _, bad := range []string{"", "ten", "-1m", "d"} {
+		if _, err := ParseDuration(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}
+
+func FuzzLoad(f *testing.F) {
+	f.Add(afterHours)
+	f.Add(`workflow "w" { trigger {} }`)
+	f.Add(`locals { a = "${"`)
+	f.Fuzz(func(t *testing.T, src string) {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "f.hcl"), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		Load(dir, Options{Channels: testChannels}) // must not panic
+	})
+}

@@ -1,0 +1,153 @@
+package workflow
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/switchboard-hub/switchboard/core/config"
+	"github.com/switchboard-hub/switchboard/sdk"
+)
+
+var channels = []*config.Channel{
+	{Connector: "allegro", Name: "discussions", Capabilities: sdk.Capabilities{Poll: true, Send: true}},
+	{Connector: "allegro", Name: "message_center", Capabilities: sdk.Capabilities{Poll: true, Send: true}},
+	{Connector: "amazon", Name: "buyer_messages", Capabilities: sdk.Capabilities{Poll: true, Send: true, MinReplyDelay: 10 * time.Minute}},
+}
+
+// engineFor loads src as a configuration.
+func engineFor(tb testing.TB, src string) *Engine {
+	tb.Helper()
+	dir := tb.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(src), 0o644); err != nil {
+		tb.Fatal(err)
+	}
+	cfg, diags := config.Load(dir, config.Options{Channels: channels})
+	if diags.HasErrors() {
+		tb.Fatal(diags.Error())
+	}
+	return New(cfg)
+}
+
+// workflows writes n workflows the way a large seller's config looks:
+// sources, keyword conditions and office hours, replies and tags.
+func workflows(n int) string {
+	var b strings.Builder
+	b.WriteString(`schedule "office" {
+  timezone = "Europe/Warsaw"
+  hours    = { mon_fri = "09:00-17:00", sat = "10:00-14:00" }
+  public_holidays = ["PL"]
+}
+`)
+	sources := []string{`"allegro.discussions"`, `"allegro.message_center"`, `"amazon"`}
+	for i := range n {
+		fmt.Fprintf(&b, `workflow "w%d" {
+  description = "Workflow %d"
+  priority    = %d
+  trigger { sources = [%s] }
+  condition = !open_now(schedule.office) && has_keyword(message.text, ["keyword%d", "zwrot"])
+  step "reply" "r" {
+    text  = "Reply %d to ${message.sender.name}"
+    delay = "10m"
+  }
+  step "tag" "t" { tags = ["w%d"] }
+}
+`, i, i, i%7, sources[i%3], i, i, i)
+	}
+	return b.String()
+}
+
+func inbound(text string) *Inbound {
+	at := time.Date(2026, 11, 20, 20, 0, 0, 0, time.UTC)
+	return &Inbound{
+		Message: sdk.Message{ID: "m1", ExternalID: "e1", Connector: "allegro", Account: "shop", Channel: "discussions",
+			Thread: "t1", Direction: sdk.Inbound, Sender: sdk.Party{ID: "b1", Name: "Jan"}, Text: text},
+		ReceivedAt: at,
+		Thread:     Thread{ID: "th1", ExternalID: "t1", Messages: 1, FirstMessageID: "m1", FirstInboundAt: at, LastInboundAt: at},
+		Contact:    Contact{ID: "c1", Name: "Jan", Messages: 1},
+	}
+}
+
+func TestEvaluateExplains(t *testing.T) {
+	e := engineFor(t, workflows(3))
+	d := e.Evaluate(inbound("Chcę zrobić zwrot"))
+	got := d.Explanation.String()
+	for _, want := range []string{"w0: fired", "w1: did not fire: source: allegro.discussions is not among its sources", "w2: did not fire: source"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("explanation lacks %q:\n%s", want, got)
+		}
+	}
+	if len(d.Steps) != 2 || d.Steps[0].DueAt.Sub(inbound("").ReceivedAt) != 10*time.Minute {
+		t.Errorf("steps: %+v", d.Steps)
+	}
+	if d.Steps[0].Key != "m1.w0.r" {
+		t.Errorf("key %q", d.Steps[0].Key)
+	}
+	if d := e.Evaluate(inbound("Dzień dobry")); !strings.Contains(d.Explanation.String(), "w0: did not fire: condition is false") {
+		t.Errorf("explanation: %s", d.Explanation)
+	}
+}
+
+func TestResolveAfterConfigChange(t *testing.T) {
+	e := engineFor(t, workflows(1))
+	in := inbound("zwrot")
+	d := e.Evaluate(in)
+	changed := engineFor(t, workflows(0)+`
+workflow "other" {
+  description = "d"
+  trigger {}
+  step "tag" "t" { tags = ["x"] }
+}`)
+	o, err := changed.Resolve(context.Background(), &Due{Step: d.Steps[0], Message: in, Thread: in.Thread, Now: d.Steps[0].DueAt}, NewMemClaims())
+	if err != nil || o.Kind != Skip || !strings.Contains(o.Reason, "no longer exists") {
+		t.Errorf("outcome %+v, %v", o, err)
+	}
+}
+
+func TestStepKeyIsBoundedAndStable(t *testing.T) {
+	long := strings.Repeat("x", 200)
+	k1, k2 := StepKey("m1", long, "s"), StepKey("m1", long, "s")
+	if k1 != k2 || len(k1) > 100 || !strings.HasPrefix(k1, "m1.") {
+		t.Errorf("key %q", k1)
+	}
+	if StepKey("m1", long, "s") == StepKey("m1", long, "t") {
+		t.Error("different steps share a key")
+	}
+}
+
+func FuzzEvaluate(f *testing.F) {
+	e := engineFor(f, workflows(5))
+	f.Add("zwrot keyword1", "Auto-Submitted", "auto-replied", "discussions")
+	f.Add("", "", "", "")
+	f.Fuzz(func(t *testing.T, text, header, value, channel string) {
+		in := inbound(text)
+		in.Message.Channel = channel
+		in.Message.Headers = map[string]string{header: value}
+		d := e.Evaluate(in)
+		for _, p := range d.Steps {
+			if _, err := e.Resolve(context.Background(), &Due{Step: p, Message: in, Thread: in.Thread, Now: p.DueAt}, NewMemClaims()); err != nil && sdk.KindOf(err) != sdk.KindPermanent {
+				t.Fatalf("resolve: %v", err)
+			}
+		}
+	})
+}
+
+// BenchmarkEvaluate measures the first half per message for 1, 100 and
+// 1,000 workflows; ns/workflow is the cost per workflow per message.
+func BenchmarkEvaluate(b *testing.B) {
+	for _, n := range []int{1, 100, 1000} {
+		b.Run(fmt.Sprintf("workflows=%d", n), func(b *testing.B) {
+			e := engineFor(b, workflows(n))
+			in := inbound("Dzień dobry, chcę zrobić zwrot towaru z zamówienia")
+			b.ReportAllocs()
+			for b.Loop() {
+				e.Evaluate(in)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/workflow")
+		})
+	}
+}
