@@ -179,6 +179,16 @@ func TestPluginsCommands(t *testing.T) {
 	if code != 1 || !strings.Contains(stderr, `Did you mean "send_url"?`) {
 		t.Errorf("validate against the lock file: exit %d\n%s", code, stderr)
 	}
+	// Without a lock file, validate asks the plugin itself.
+	bare := t.TempDir()
+	write(t, bare, "main.hcl", mustRead(t, filepath.Join(dir, "main.hcl")))
+	code, _, stderr = runCLI(t, "validate", "-plugin-dir", pluginDir, bare)
+	if code != 1 || !strings.Contains(stderr, `Did you mean "send_url"?`) {
+		t.Errorf("validate asking the plugin: exit %d\n%s", code, stderr)
+	}
+	if code, _, stderr := runCLI(t, "validate", "-plugin-dir", t.TempDir(), bare); code != 1 || !strings.Contains(stderr, "Unknown connector plugin") {
+		t.Errorf("validate without the plugin: exit %d\n%s", code, stderr)
+	}
 	if code, _, stderr := runCLI(t, "plugins", "inspect", "-dir", pluginDir, "nope"); code != 1 || !strings.Contains(stderr, "no plugin") {
 		t.Errorf("inspect of a missing plugin: exit %d %s", code, stderr)
 	}

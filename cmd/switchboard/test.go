@@ -6,6 +6,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2/hclparse"
 
+	"github.com/switchboard-hub/switchboard/core/config"
 	"github.com/switchboard-hub/switchboard/core/language"
 	"github.com/switchboard-hub/switchboard/core/workflowtest"
 )
@@ -13,8 +14,9 @@ import (
 func testCmd(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("test", "test [-v] [DIR...]", stderr)
 	verbose := fs.Bool("v", false, "print every test, not only failures")
+	pluginDir := fs.String("plugin-dir", defaultPluginDir(), "where to find plugins that the lock file does not know")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, `Usage: switchboard test [-v] [DIR...]
+		fmt.Fprint(stderr, `Usage: switchboard test [-v] [-plugin-dir DIR] [DIR...]
 
 Runs the *.test.hcl files beside each configuration below the directories:
 conversations played against the workflows with a virtual clock, checking
@@ -36,7 +38,9 @@ does not load.
 	failed := false
 	for _, dir := range dirs {
 		p := hclparse.NewParser()
-		sum, diags := workflowtest.RunDir(dir, stdout, workflowtest.Options{Parser: p, Detect: detector.Detect, Verbose: *verbose})
+		sum, diags := workflowtest.RunDir(dir, stdout, workflowtest.Options{
+			Parser: p, Detect: detector.Detect, Verbose: *verbose, Config: config.Options{PluginDir: *pluginDir},
+		})
 		writeDiagnostics(stderr, p, diags)
 		if diags.HasErrors() {
 			fmt.Fprintf(stdout, "FAIL\t%s\t[configuration or tests do not load]\n", dir)

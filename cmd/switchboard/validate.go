@@ -13,7 +13,7 @@ import (
 func validateCmd(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("validate", "validate [DIR...]", stderr)
 	fs.Usage = func() {
-		fmt.Fprint(stderr, `Usage: switchboard validate [DIR...]
+		fmt.Fprint(stderr, `Usage: switchboard validate [-plugin-dir DIR] [DIR...]
 
 Checks configurations without running anything: every *.hcl file of each
 directory (and of every directory below it that has *.hcl files) is decoded,
@@ -21,9 +21,13 @@ plugin blocks against the schemas in switchboard.lock.json, and every problem
 is printed with its file:line:col and source line. Channels declared in the
 directory's *.test.hcl files count as known. Exits 1 when there are errors;
 warnings (two workflows that can reply to one message, a delay below a
-channel's minimum) do not fail.
+channel's minimum) do not fail. A plugin the lock file does not know is asked
+for its schema: from its plugin block's path, else from -plugin-dir.
+
 `)
+		fs.PrintDefaults()
 	}
+	pluginDir := fs.String("plugin-dir", defaultPluginDir(), "where to find plugins that the lock file does not know")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -37,7 +41,7 @@ channel's minimum) do not fail.
 	failed := 0
 	for _, dir := range dirs {
 		p := hclparse.NewParser()
-		opts := config.Options{Parser: p}
+		opts := config.Options{Parser: p, PluginDir: *pluginDir}
 		if paths, err := workflowtest.TestFiles(dir); err == nil {
 			for _, path := range paths {
 				if f, _ := workflowtest.ParseFile(p, path); f != nil {

@@ -19,8 +19,13 @@ import (
 type Options struct {
 	// Env resolves env(); by default from the process, lenient (validate).
 	Env EnvLookup
-	// Schemas finds plugin schemas. Default: the lock file in the directory.
+	// Schemas finds plugin schemas. Default: the lock file in the
+	// directory, then the plugins themselves (see PluginDir).
 	Schemas SchemaSource
+	// PluginDir is where plugins without a plugin block's path are found
+	// when the lock file does not know them; empty asks only plugins whose
+	// plugin block names a path.
+	PluginDir string
 	// Channels declared by test files stand in for connector schemas that
 	// are not available; where a schema is known, they must agree with it.
 	Channels []*Channel
@@ -88,7 +93,7 @@ func Load(dir string, opts Options) (*Config, hcl.Diagnostics) {
 		Channels:  map[string]*Channel{},
 	}}
 	if l.opts.Schemas == nil {
-		l.opts.Schemas = LockSchemas(dir)
+		l.opts.Schemas = chain{LockSchemas(dir), &pluginSchemas{dir: opts.PluginDir, plugins: l.cfg.Plugin}}
 	}
 	files, err := ConfigFiles(dir)
 	if err != nil {
