@@ -78,7 +78,7 @@ func TestValidateReportsWhere(t *testing.T) {
 	if code != 1 {
 		t.Errorf("exit %d, want 1", code)
 	}
-	for _, want := range []string{"main.hcl line 3", `trigger { mode = "first_mesage" }`, `"first_message"?`} {
+	for _, want := range []string{"main.hcl:3:20: error: Unknown trigger mode", `3 |   trigger { mode = "first_mesage" }`, "^^^^^^^^^^^^^^", `"first_message"?`} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, stderr)
 		}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
 
 	"github.com/switchboard-hub/switchboard/core/config"
@@ -42,14 +43,18 @@ for its schema: from its plugin block's path, else from -plugin-dir.
 	for _, dir := range dirs {
 		p := hclparse.NewParser()
 		opts := config.Options{Parser: p, PluginDir: *pluginDir}
+		var diags hcl.Diagnostics
 		if paths, err := workflowtest.TestFiles(dir); err == nil {
 			for _, path := range paths {
-				if f, _ := workflowtest.ParseFile(p, path); f != nil {
+				f, d := workflowtest.ParseFile(p, path)
+				diags = append(diags, d...)
+				if f != nil {
 					opts.Channels = append(opts.Channels, f.Channels...)
 				}
 			}
 		}
-		cfg, diags := config.Load(dir, opts)
+		cfg, d := config.Load(dir, opts)
+		diags = append(diags, d...)
 		writeDiagnostics(stderr, p, diags)
 		errs, warns := countErrors(diags)
 		switch {

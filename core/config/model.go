@@ -38,6 +38,19 @@ type Hub struct {
 	// DefaultLanguage is the template variant used when a message's
 	// language has none of its own.
 	DefaultLanguage string
+
+	// Service settings of `switchboard serve`.
+	// Database is a postgres:// URL; empty keeps SQLite in the data directory.
+	Database string
+	// NATSURL names an external NATS cluster; empty runs one embedded.
+	NATSURL string
+	// Listen is the HTTP address; empty means 127.0.0.1:8080.
+	Listen string
+	// APITokens are the bearer tokens the HTTP API accepts; with none, the
+	// API answers only on a loopback address.
+	APITokens []string
+	// PollInterval is how long connectors rest between polls; 0 is 30s.
+	PollInterval time.Duration
 }
 
 // Breaker is a circuit breaker's limit.

@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"fmt"
 
 	"github.com/hashicorp/hcl/v2"
 
@@ -100,8 +101,8 @@ func (l *loader) collectChannels() {
 		if ok {
 			if !agree(known.Capabilities, declared.Capabilities) {
 				l.errorf(declared.DeclRange.Ptr(), "Channel disagrees with its plugin",
-					"channel %q declares %+v, but the plugin's schema says %+v; remove the declaration or make it agree.",
-					declared.Key(), declared.Capabilities, known.Capabilities)
+					"channel %q declares %s, but the plugin's schema says %s; remove the declaration or make it agree.",
+					declared.Key(), capsText(declared.Capabilities), capsText(known.Capabilities))
 			}
 			continue
 		}
@@ -125,4 +126,10 @@ func (l *loader) channelNames(typ string) []string {
 		}
 	}
 	return out
+}
+
+// capsText writes the capabilities a test can declare, as HCL.
+func capsText(c sdk.Capabilities) string {
+	return fmt.Sprintf("min_reply_delay = %q, service_window = %q, max_text_length = %d",
+		FormatDuration(c.MinReplyDelay), FormatDuration(c.ServiceWindow), c.MaxTextLength)
 }

@@ -66,14 +66,22 @@ func (l *loader) decodeSchedules() {
 
 // scheduleError points a schedule's error at the attribute it names.
 func (l *loader) scheduleError(b *hcl.Block, err error) {
-	var fe *schedule.FieldError
-	if !errors.As(err, &fe) {
-		l.errorf(b.DefRange.Ptr(), "Invalid schedule", "schedule %q: %s", b.Labels[0], err)
+	var list schedule.Errors
+	var one *schedule.FieldError
+	switch {
+	case errors.As(err, &list):
+	case errors.As(err, &one):
+		list = schedule.Errors{one}
+	default:
+		l.errorf(b.DefRange.Ptr(), "Invalid schedule", "%s", err)
 		return
 	}
-	d := sdk.Diagnostic{Severity: sdk.SeverityError, Summary: "Invalid schedule",
-		Detail: "schedule " + strconv.Quote(b.Labels[0]) + ": " + err.Error(), Attribute: fieldPath(fe.Field)}
-	l.diags = append(l.diags, pluginconfig.Diagnostics(b.Body, sdk.Diagnostics{d})...)
+	var diags sdk.Diagnostics
+	for _, fe := range list {
+		diags = append(diags, sdk.Diagnostic{Severity: sdk.SeverityError, Summary: "Invalid schedule",
+			Detail: fe.Error(), Attribute: fieldPath(fe.Field)})
+	}
+	l.diags = append(l.diags, pluginconfig.Diagnostics(b.Body, diags)...)
 }
 
 // fieldPath turns "hours.mon_fri" or "holidays[2]" into a cty.Path.

@@ -63,6 +63,7 @@ func (l *loader) decodeWorkflows() {
 		seen[name] = w
 		l.cfg.Workflows = append(l.cfg.Workflows, w)
 	}
+	l.checkUnusedTemplates()
 	sort.SliceStable(l.cfg.Workflows, func(i, j int) bool {
 		a, b := l.cfg.Workflows[i], l.cfg.Workflows[j]
 		if a.Priority != b.Priority {
@@ -88,7 +89,10 @@ func (l *loader) decodeWorkflow(b *hcl.Block) *Workflow {
 	w.Enabled = l.boolean(c.Attributes["enabled"], true)
 	w.Priority = l.integer(c.Attributes["priority"], 0)
 	w.Stop = l.boolean(c.Attributes["stop"], false)
-	w.ReplyWindow = l.duration(c.Attributes["reply_window"], 0)
+	if a := c.Attributes["reply_window"]; a != nil {
+		w.ReplyWindow = l.duration(a, 0)
+		l.checkReplyWindow(a, w.ReplyWindow)
+	}
 	if a := c.Attributes["condition"]; a != nil {
 		l.typecheck(a.Expr, cty.Bool, "condition", nil)
 		w.Condition = l.fold(a.Expr)
@@ -123,7 +127,8 @@ func identifier(s string) bool {
 		return false
 	}
 	for i, r := range s {
-		if !('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || r == '_' || i > 0 && ('0' <= r && r <= '9' || r == '-')) {
+		letter := 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z'
+		if !(letter || i > 0 && (r == '_' || '0' <= r && r <= '9')) {
 			return false
 		}
 	}
@@ -181,7 +186,7 @@ func (l *loader) sources(a *hcl.Attribute) []Source {
 			}
 			l.errorf(a.Expr.Range().Ptr(), "Unknown source",
 				"%q is not a known connector channel.%s Sources are written \"connector.channel\", e.g. \"allegro.discussions\"; "+
-					"the channels come from the plugins' schemas (switchboard plugins lock) or, in tests, from channel blocks.",
+					"the channels are those of the configured connectors (connector blocks) or, in tests, of channel blocks.",
 				s, suggestion(s, keys(known)))
 			continue
 		}
@@ -277,6 +282,31 @@ func (l *loader) decodeBuiltinStep(w *Workflow, s *Step, c *hcl.BodyContent, ctx
 		s.Assignee, _ = l.str(c.Attributes["to"])
 	case StepWait:
 		s.Wait = l.duration(c.Attributes["duration"], 0)
+	}
+}
+
+// checkUnusedTemplates type-checks the templates no reply step uses, so
+// that a mistake in one waits for no workflow to reveal it. Any step output
+// is accepted: the template cannot know which steps will precede it.
+func (l *loader) checkUnusedTemplates() {
+	used := map[string]bool{}
+	for _, w := range l.cfg.Workflows {
+		for _, s := range w.Steps {
+			if s.Template != nil {
+				used[s.Template.Name] = true
+			}
+		}
+	}
+	for _, name := range keys(l.cfg.Templates) {
+		if used[name] {
+			continue
+		}
+		t := l.cfg.Templates[name]
+		ctx := l.typeCtx.NewChild()
+		ctx.Variables = map[string]cty.Value{VarStep: cty.DynamicVal}
+		for _, lang := range t.variantNames() {
+			l.typecheck(t.Variants[lang], cty.String, "template "+name, ctx)
+		}
 	}
 }
 
@@ -379,6 +409,7 @@ func (l *loader) typecheck(expr hcl.Expression, want cty.Type, what string, ctx 
 	if !l.checkTraversals(expr, ctx) {
 		return
 	}
+	l.checkConstantArguments(expr)
 	v, diags := expr.Value(ctx)
 	l.diags = append(l.diags, diags...)
 	if diags.HasErrors() {
@@ -513,6 +544,11 @@ func (l *loader) checkOverlaps() {
 			if !b.Enabled || !b.Replies() || (a.Stop && a.Priority > b.Priority) {
 				continue
 			}
+			// Conditions and modes may keep them apart; only a plain
+			// overlap is certain.
+			if a.Condition != nil || b.Condition != nil || a.Trigger.Mode != b.Trigger.Mode {
+				continue
+			}
 			if ch := l.sharedChannel(a.Trigger, b.Trigger); ch != "" {
 				l.warnf(b.DeclRange.Ptr(), "Two workflows can reply to the same message",
 					"workflows %q and %q both reply to %s messages. Give one a higher priority with stop = true, or narrow sources, accounts or conditions so they cannot both match.",
@@ -532,14 +568,18 @@ func (l *loader) sharedChannel(a, b Trigger) string {
 	return ""
 }
 
+// accountsOverlap reports whether some account is accepted by both.
 func accountsOverlap(a, b Trigger) bool {
-	if len(a.Accounts) == 0 || len(b.Accounts) == 0 {
-		return true
-	}
-	for _, x := range a.Accounts {
-		if b.Accepts(x) {
-			return true
+	switch {
+	case len(a.Accounts) > 0:
+		for _, x := range a.Accounts {
+			if b.Accepts(x) {
+				return true
+			}
 		}
+		return false
+	case len(b.Accounts) > 0:
+		return accountsOverlap(b, a)
 	}
-	return false
+	return true // both accept all accounts but a few: some account is left
 }

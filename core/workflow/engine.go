@@ -189,7 +189,8 @@ func modeStops(t config.Trigger, in *Inbound) string {
 			return "mode first_contact_message: the contact wrote before"
 		}
 		if since < t.Idle {
-			return fmt.Sprintf("mode first_contact_message: the contact wrote %s earlier, within the idle period of %s", since.Round(time.Second), t.Idle)
+			return fmt.Sprintf("mode first_contact_message: the contact wrote %s earlier, within the idle period of %s",
+				config.FormatDuration(since.Round(time.Second)), config.FormatDuration(t.Idle))
 		}
 	}
 	return ""

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/switchboard-hub/switchboard/core/config"
 )
 
 // MemClaims is Claims in memory, for tests and `switchboard test`.
@@ -42,7 +44,7 @@ func (m *MemClaims) ClaimReply(_ context.Context, c ReplyClaim) (Verdict, error)
 func (m *MemClaims) decide(c ReplyClaim) Verdict {
 	if last, ok := m.threads[c.ThreadID]; ok && c.Window > 0 && c.At.Sub(last.at) < c.Window {
 		return Verdict{Reason: fmt.Sprintf("reply window: an automatic reply went to this thread at %s, within %s",
-			last.at.UTC().Format(time.RFC3339), c.Window)}
+			last.at.UTC().Format(time.RFC3339), config.FormatDuration(c.Window))}
 	}
 	if c.BreakerLimit > 0 {
 		recent := m.sent[c.Workflow][:0]
@@ -53,9 +55,14 @@ func (m *MemClaims) decide(c ReplyClaim) Verdict {
 		}
 		m.sent[c.Workflow] = recent
 		if len(recent) >= c.BreakerLimit {
-			return Verdict{Reason: fmt.Sprintf("circuit breaker: workflow %q sent %d replies within %s (limit %d); it is held until the rate drops",
-				c.Workflow, len(recent), c.BreakerPer, c.BreakerLimit)}
+			return Verdict{Reason: BreakerReason(c.Workflow, len(recent), c.BreakerPer, c.BreakerLimit)}
 		}
 	}
 	return Verdict{OK: true}
+}
+
+// BreakerReason words a reply the circuit breaker refused; stores use it too.
+func BreakerReason(workflow string, sent int, per time.Duration, limit int) string {
+	return fmt.Sprintf("circuit breaker: workflow %q already sent %d automatic replies within %s (limit %d); this reply is skipped",
+		workflow, sent, config.FormatDuration(per), limit)
 }

@@ -112,10 +112,10 @@ func (e *Engine) resolveReply(ctx context.Context, d *Due, w *config.Workflow, s
 	ch := e.channel(in)
 	if ch != nil {
 		if min := in.ReceivedAt.Add(ch.Capabilities.MinReplyDelay); d.Now.Before(min) {
-			return Outcome{Kind: Wait, Until: min, Reason: fmt.Sprintf("%s replies wait at least %s", ch.Key(), ch.Capabilities.MinReplyDelay)}, nil
+			return Outcome{Kind: Wait, Until: min, Reason: fmt.Sprintf("%s replies wait at least %s", ch.Key(), config.FormatDuration(ch.Capabilities.MinReplyDelay))}, nil
 		}
 		if win := ch.Capabilities.ServiceWindow; win > 0 && !d.Thread.LastInboundAt.IsZero() && d.Now.Sub(d.Thread.LastInboundAt) > win {
-			return Outcome{Kind: Skip, Reason: fmt.Sprintf("service window: %s allows free-form replies only %s after the buyer's last message", ch.Key(), win)}, nil
+			return Outcome{Kind: Skip, Reason: fmt.Sprintf("service window: %s allows free-form replies only %s after the buyer's last message", ch.Key(), config.FormatDuration(win))}, nil
 		}
 	}
 	vars := e.vars(d)

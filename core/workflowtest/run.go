@@ -10,6 +10,7 @@ import (
 
 	"github.com/zclconf/go-cty/cty"
 
+	"github.com/switchboard-hub/switchboard/core/config"
 	"github.com/switchboard-hub/switchboard/core/loopguard"
 	"github.com/switchboard-hub/switchboard/core/workflow"
 	"github.com/switchboard-hub/switchboard/sdk"
@@ -190,6 +191,9 @@ func (r *run) handleEvent(now time.Time, e *Event) {
 	if e.Name != "" {
 		c.Name = e.Name
 	}
+	if p := sender(e); p.Email != "" || p.Phone != "" {
+		c.Email, c.Phone = p.Email, p.Phone
+	}
 	c.Messages++
 	lang := e.Language
 	if lang == "" && r.detect != nil {
@@ -238,8 +242,11 @@ func (r *run) handleStep(now time.Time, p *workflow.Planned) {
 	switch {
 	case err != nil:
 		trace.Outcome = "failed: " + err.Error()
+		// In the hub this step would be retried or dead-lettered; in a
+		// test it is a mistake in the workflow.
+		r.fail("workflow %q step %q for message %s failed at %s: %v", p.Workflow, p.Step, p.MessageID, config.FormatDuration(r.offset(now)), err)
 	case o.Kind == workflow.Wait:
-		trace.Outcome = fmt.Sprintf("waits until %s: %s", r.offset(o.Until), o.Reason)
+		trace.Outcome = fmt.Sprintf("waits until %s: %s", config.FormatDuration(r.offset(o.Until)), o.Reason)
 		r.push(&item{at: o.Until, order: 1, step: p})
 	case o.Kind == workflow.Skip:
 		trace.Outcome = "skipped: " + o.Reason
@@ -319,7 +326,7 @@ func (r *run) check() {
 			for _, s := range r.res.Sent {
 				if s.Thread == x.Thread && (!x.HasRange || s.At >= x.From && s.At <= x.To) {
 					r.fail("%s: expected nothing sent to thread %q%s, but workflow %q step %q sent at %s: %q",
-						where, x.Thread, rangeText(x), s.Workflow, s.Step, s.At, s.Text)
+						where, x.Thread, rangeText(x), s.Workflow, s.Step, config.FormatDuration(s.At), s.Text)
 				}
 			}
 		case ExpectTags:
@@ -362,26 +369,30 @@ func rangeText(x *Expect) string {
 	case !x.HasRange:
 		return ""
 	case x.From == x.To:
-		return " at " + x.From.String()
+		return " at " + config.FormatDuration(x.From)
 	}
-	return fmt.Sprintf(" between %s and %s", x.From, x.To)
+	return fmt.Sprintf(" between %s and %s", config.FormatDuration(x.From), config.FormatDuration(x.To))
 }
 
 func textText(x *Expect) string {
-	switch {
-	case x.Equals != "":
-		return fmt.Sprintf(" equal to %q", x.Equals)
-	case x.Contains != "":
-		return fmt.Sprintf(" containing %q", x.Contains)
+	var parts []string
+	if x.Equals != "" {
+		parts = append(parts, fmt.Sprintf("equal to %q", x.Equals))
 	}
-	return ""
+	if x.Contains != "" {
+		parts = append(parts, fmt.Sprintf("containing %q", x.Contains))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return " " + strings.Join(parts, " and ")
 }
 
 func sentList(all []Sent, thread string, _ []Sent) string {
 	var b strings.Builder
 	for _, s := range all {
 		if s.Thread == thread {
-			fmt.Fprintf(&b, "\n        sent at %s by %s/%s: %q", s.At, s.Workflow, s.Step, s.Text)
+			fmt.Fprintf(&b, "\n        sent at %s by %s/%s: %q", config.FormatDuration(s.At), s.Workflow, s.Step, s.Text)
 		}
 	}
 	if b.Len() == 0 {

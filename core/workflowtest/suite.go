@@ -119,7 +119,7 @@ func writeDetails(w io.Writer, res *Result) {
 	if len(res.Traces) > 0 {
 		fmt.Fprintln(w, "    steps:")
 		for _, t := range res.Traces {
-			fmt.Fprintf(w, "      %s/%s for %s at %s: %s\n", t.Step.Workflow, t.Step.Step, t.Step.MessageID, t.At, t.Outcome)
+			fmt.Fprintf(w, "      %s/%s for %s at %s: %s\n", t.Step.Workflow, t.Step.Step, t.Step.MessageID, config.FormatDuration(t.At), t.Outcome)
 		}
 	}
 }

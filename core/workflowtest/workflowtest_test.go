@@ -40,8 +40,8 @@ func TestFailuresAreReported(t *testing.T) {
 	for _, want := range []string{
 		`--- FAIL: testdata/failing/wrong text`,
 		`containing "Thank you", got 0; sent to that thread:`,
-		`sent at 5m0s by ack/ack: "Thanks!"`,
-		`expected nothing sent to thread "t1", but workflow "ack" step "ack" sent at 5m0s`,
+		`sent at 5m by ack/ack: "Thanks!"`,
+		`expected nothing sent to thread "t1", but workflow "ack" step "ack" sent at 5m`,
 		`thread "t1" lacks tag "vip" (it has [seen])`,
 		`thread "t1" has status "", want "closed"`,
 		`ack: fired`,

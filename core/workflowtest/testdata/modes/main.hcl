@@ -14,6 +14,5 @@ workflow "thread_opener" {
     sources = ["allegro"]
     mode    = "first_message"
   }
-  reply_window = "0s"
   step "reply" "ack" { text = "Thanks, we are on it." }
 }

@@ -1,0 +1,59 @@
+package config
+
+import (
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/function/stdlib"
+)
+
+// checkConstantArguments checks, at load time, the constant arguments of
+// functions that would otherwise fail only when a message arrives: a
+// regular expression, a time zone, a date format. Type-checking with
+// unknown values cannot see these, because the calls also take message data.
+func (l *loader) checkConstantArguments(expr hcl.Expression) {
+	node, ok := expr.(hclsyntax.Node)
+	if !ok {
+		return
+	}
+	hclsyntax.VisitAll(node, func(n hclsyntax.Node) hcl.Diagnostics {
+		call, ok := n.(*hclsyntax.FunctionCallExpr)
+		if !ok {
+			return nil
+		}
+		arg := func(i int) (string, *hcl.Range, bool) {
+			if i >= len(call.Args) || len(call.Args[i].Variables()) > 0 {
+				return "", nil, false
+			}
+			v, diags := call.Args[i].Value(l.static)
+			if diags.HasErrors() || !v.IsKnown() || v.IsNull() || v.Type() != cty.String {
+				return "", nil, false
+			}
+			v, _ = v.Unmark()
+			return v.AsString(), call.Args[i].Range().Ptr(), true
+		}
+		switch call.Name {
+		case "matches":
+			if p, rng, ok := arg(1); ok {
+				if _, err := compileRegex(p); err != nil {
+					l.errorf(rng, "Invalid regular expression", "%s. The syntax is RE2's: https://github.com/google/re2/wiki/Syntax.", err)
+				}
+			}
+		case "weekday", "hour", "today":
+			if tz, rng, ok := arg(0); ok {
+				if _, err := time.LoadLocation(tz); err != nil {
+					l.errorf(rng, "Unknown time zone", "%q is not a time zone; use an IANA name such as \"Europe/Warsaw\".", tz)
+				}
+			}
+		case "formatdate":
+			if f, rng, ok := arg(0); ok {
+				if _, err := stdlib.FormatDate(cty.StringVal(f), cty.StringVal("2026-01-02T15:04:05Z")); err != nil {
+					l.errorf(rng, "Invalid date format", "%s.", err)
+				}
+			}
+		}
+		return nil
+	})
+}
