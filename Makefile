@@ -51,8 +51,20 @@ proto:
 	  --plugin=protoc-gen-go-grpc=$(TOOLS)/protoc-gen-go-grpc --go-grpc_out=. --go-grpc_opt=module=github.com/switchboard-hub/switchboard \
 	  sdk/proto/switchboard/plugin/v1/*.proto
 
+# run starts the quickstart hub (examples/quickstart) with a sink that
+# prints the replies, and says how to make it answer.
 run: build
-	$(BIN)/switchboard plugins list -dir $(BIN)
+	@$(GO) build -o $(BIN)/quickstart-sink ./examples/quickstart/sink
+	@echo
+	@echo "Starting the sink (prints replies) and the hub. Once the hub says it is serving, send it a message:"
+	@echo
+	@echo "  curl -X POST http://127.0.0.1:8080/hooks/webhook/demo -H 'Content-Type: application/json' \\"
+	@echo "       -d '{\"id\":\"m1\",\"thread\":\"t1\",\"from\":{\"id\":\"buyer-1\",\"name\":\"Ola\"},\"text\":\"Hello, where is my parcel?\"}'"
+	@echo
+	@echo "or: $(BIN)/switchboard send 'Hello, where is my parcel?'     (Ctrl-C stops both)"
+	@echo
+	@$(BIN)/quickstart-sink & sink=$$!; trap "kill $$sink 2>/dev/null" EXIT INT TERM; \
+	  $(BIN)/switchboard serve -config examples/quickstart -data $(CURDIR)/data/quickstart -plugin-dir $(BIN)
 
 clean:
 	rm -rf $(BIN)

@@ -19,6 +19,9 @@ Usage:
   switchboard <command> [arguments]
 
 Commands:
+  serve             run the hub: connectors, workflows, HTTP API
+  reload            ask a running hub to load its configuration again
+  send              inject a test message into a running hub
   validate          check configurations: every problem with file:line:col
   fmt               format configuration files canonically
   test              run the conversation tests beside configurations
@@ -47,6 +50,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "plugins":
 		err = pluginsCmd(args[1:], stdout, stderr)
+	case "serve":
+		err = serveCmd(args[1:], stdout, stderr)
+	case "reload":
+		err = reloadCmd(args[1:], stdout, stderr)
+	case "send":
+		err = sendCmd(args[1:], stdout, stderr)
 	case "validate":
 		err = validateCmd(args[1:], stdout, stderr)
 	case "fmt":

@@ -43,10 +43,16 @@ func ParseDuration(s string) (time.Duration, error) {
 
 var longDuration = regexp.MustCompile(`^(?:(\d+(?:\.\d+)?)w)?(?:(\d+(?:\.\d+)?)d)?(.*)$`)
 
-// FormatDuration writes d the way users write it: "10m", "1h30m", "14d".
+// FormatDuration writes d the way users write it: "10m", "1h30m", "14d",
+// "7d5m".
 func FormatDuration(d time.Duration) string {
-	if d != 0 && d%(24*time.Hour) == 0 {
-		return strconv.FormatInt(int64(d/(24*time.Hour)), 10) + "d"
+	const day = 24 * time.Hour
+	if d >= day {
+		days, rest := d/day, d%day
+		if rest == 0 {
+			return strconv.FormatInt(int64(days), 10) + "d"
+		}
+		return strconv.FormatInt(int64(days), 10) + "d" + FormatDuration(rest)
 	}
 	s := d.String()
 	if strings.HasSuffix(s, "m0s") {

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"strings"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -24,8 +25,13 @@ func (l *loader) checkConstantArguments(expr hcl.Expression) {
 			return nil
 		}
 		arg := func(i int) (string, *hcl.Range, bool) {
-			if i >= len(call.Args) || len(call.Args[i].Variables()) > 0 {
+			if i >= len(call.Args) {
 				return "", nil, false
+			}
+			for _, t := range call.Args[i].Variables() {
+				if runtimeNames[t.RootName()] {
+					return "", nil, false // known only when a message comes
+				}
 			}
 			v, diags := call.Args[i].Value(l.static)
 			if diags.HasErrors() || !v.IsKnown() || v.IsNull() || v.Type() != cty.String {
@@ -38,13 +44,21 @@ func (l *loader) checkConstantArguments(expr hcl.Expression) {
 		case "matches":
 			if p, rng, ok := arg(1); ok {
 				if _, err := compileRegex(p); err != nil {
-					l.errorf(rng, "Invalid regular expression", "%s. The syntax is RE2's: https://github.com/google/re2/wiki/Syntax.", err)
+					l.errorf(rng, "Invalid regular expression", "%s. The syntax is RE2's: https://github.com/google/re2/wiki/Syntax.", strings.TrimPrefix(err.Error(), "invalid regular expression "))
 				}
 			}
 		case "weekday", "hour", "today":
 			if tz, rng, ok := arg(0); ok {
 				if _, err := time.LoadLocation(tz); err != nil {
 					l.errorf(rng, "Unknown time zone", "%q is not a time zone; use an IANA name such as \"Europe/Warsaw\".", tz)
+				}
+			}
+		case "timecmp":
+			for i := range 2 {
+				if ts, rng, ok := arg(i); ok {
+					if _, err := time.Parse(time.RFC3339, ts); err != nil {
+						l.errorf(rng, "Invalid timestamp", "%q is not an RFC 3339 timestamp such as \"2027-01-07T00:00:00+01:00\".", ts)
+					}
 				}
 			}
 		case "formatdate":

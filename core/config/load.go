@@ -78,6 +78,8 @@ type loader struct {
 	blocks  map[string]hcl.Blocks
 	static  *hcl.EvalContext // functions and load-time variables
 	typeCtx *hcl.EvalContext // static plus unknown runtime variables
+
+	brokenSchedules map[string]bool // declared, but with errors
 }
 
 // Load reads and decodes the configuration in dir.
@@ -85,7 +87,7 @@ func Load(dir string, opts Options) (*Config, hcl.Diagnostics) {
 	if opts.Parser == nil {
 		opts.Parser = hclparse.NewParser()
 	}
-	l := &loader{dir: dir, opts: opts, blocks: map[string]hcl.Blocks{}, cfg: &Config{
+	l := &loader{dir: dir, opts: opts, blocks: map[string]hcl.Blocks{}, brokenSchedules: map[string]bool{}, cfg: &Config{
 		Dir:       dir,
 		Schedules: map[string]*Schedule{},
 		Templates: map[string]*Template{},

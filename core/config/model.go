@@ -46,8 +46,9 @@ type Hub struct {
 	NATSURL string
 	// Listen is the HTTP address; empty means 127.0.0.1:8080.
 	Listen string
-	// APITokens are the bearer tokens the HTTP API accepts; with none, the
-	// API answers only on a loopback address.
+	// APITokens are the bearer tokens the HTTP API accepts; with none,
+	// the /v1 API answers 401 to everyone (webhooks, health and metrics
+	// need no token).
 	APITokens []string
 	// PollInterval is how long connectors rest between polls; 0 is 30s.
 	PollInterval time.Duration

@@ -53,11 +53,13 @@ func (l *loader) decodeSchedules() {
 			ok = ok && good
 		}
 		if !ok {
+			l.brokenSchedules[name] = true
 			continue
 		}
 		s, err := schedule.New(name, sc)
 		if err != nil {
 			l.scheduleError(b, err)
+			l.brokenSchedules[name] = true
 			continue
 		}
 		l.cfg.Schedules[name] = &Schedule{Name: name, Schedule: s, DeclRange: b.DefRange}
@@ -109,6 +111,11 @@ func (l *loader) scheduleObject() cty.Value {
 	m := map[string]cty.Value{}
 	for name, s := range l.cfg.Schedules {
 		m[name] = scheduleVal(s.Schedule)
+	}
+	// A schedule with errors stays referable, so that its errors are not
+	// repeated at every use.
+	for name := range l.brokenSchedules {
+		m[name] = cty.UnknownVal(scheduleType)
 	}
 	return cty.ObjectVal(m)
 }

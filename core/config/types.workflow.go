@@ -90,8 +90,9 @@ func (l *loader) decodeWorkflow(b *hcl.Block) *Workflow {
 	w.Priority = l.integer(c.Attributes["priority"], 0)
 	w.Stop = l.boolean(c.Attributes["stop"], false)
 	if a := c.Attributes["reply_window"]; a != nil {
-		w.ReplyWindow = l.duration(a, 0)
-		l.checkReplyWindow(a, w.ReplyWindow)
+		if w.ReplyWindow = l.duration(a, 0); w.ReplyWindow != 0 {
+			l.checkReplyWindow(a, w.ReplyWindow)
+		}
 	}
 	if a := c.Attributes["condition"]; a != nil {
 		l.typecheck(a.Expr, cty.Bool, "condition", nil)
@@ -541,7 +542,7 @@ func (l *loader) checkOverlaps() {
 			continue
 		}
 		for _, b := range ws[i+1:] {
-			if !b.Enabled || !b.Replies() || (a.Stop && a.Priority > b.Priority) {
+			if !b.Enabled || !b.Replies() || a.Stop { // workflows are in evaluation order
 				continue
 			}
 			// Conditions and modes may keep them apart; only a plain

@@ -363,6 +363,8 @@ func (d *decoder) expect(b *hcl.Block, start time.Time) *Expect {
 				d.errorf(a.Expr.Range().Ptr(), "Invalid range", "%s", err)
 			} else if to, err := offsetOrTime(r[1], start); err != nil {
 				d.errorf(a.Expr.Range().Ptr(), "Invalid range", "%s", err)
+			} else if from > to {
+				d.errorf(a.Expr.Range().Ptr(), "Invalid range", "between starts after it ends: %q is later than %q.", r[0], r[1])
 			} else {
 				x.From, x.To, x.HasRange = from, to, true
 			}

@@ -2,6 +2,7 @@ package workflowtest
 
 import (
 	"container/heap"
+	"sort"
 	"context"
 	"fmt"
 	"slices"
@@ -150,8 +151,8 @@ func (r *run) thread(e *Event) *thread {
 	return t
 }
 
-// byExternal lists the threads with an external id; expectations and agent
-// replies name threads that way.
+// byExternal lists the threads with an external id, in a fixed order;
+// expectations and agent replies name threads that way.
 func (r *run) byExternal(id string) []*thread {
 	var out []*thread
 	for _, t := range r.threads {
@@ -159,6 +160,7 @@ func (r *run) byExternal(id string) []*thread {
 			out = append(out, t)
 		}
 	}
+	sort.Slice(out, func(i, j int) bool { return out[i].key < out[j].key })
 	return out
 }
 
@@ -166,7 +168,7 @@ func (r *run) handleEvent(now time.Time, e *Event) {
 	if e.Kind == AgentReply {
 		threads := r.byExternal(e.Thread)
 		if len(threads) == 0 {
-			r.fail("agent_reply at %s: thread %q has no messages yet", e.At, e.Thread)
+			r.fail("%s: agent_reply at %s: thread %q has no messages yet", e.DeclRange, config.FormatDuration(e.At), e.Thread)
 			return
 		}
 		for _, t := range threads {
@@ -191,8 +193,11 @@ func (r *run) handleEvent(now time.Time, e *Event) {
 	if e.Name != "" {
 		c.Name = e.Name
 	}
-	if p := sender(e); p.Email != "" || p.Phone != "" {
-		c.Email, c.Phone = p.Email, p.Phone
+	// Each detail keeps its latest known value, as the hub's store does.
+	if p := sender(e); p.Email != "" {
+		c.Email = p.Email
+	} else if p.Phone != "" {
+		c.Phone = p.Phone
 	}
 	c.Messages++
 	lang := e.Language
@@ -244,7 +249,7 @@ func (r *run) handleStep(now time.Time, p *workflow.Planned) {
 		trace.Outcome = "failed: " + err.Error()
 		// In the hub this step would be retried or dead-lettered; in a
 		// test it is a mistake in the workflow.
-		r.fail("workflow %q step %q for message %s failed at %s: %v", p.Workflow, p.Step, p.MessageID, config.FormatDuration(r.offset(now)), err)
+		r.fail("step %s/%s for message %s failed at %s: %v", p.Workflow, p.Step, p.MessageID, config.FormatDuration(r.offset(now)), err)
 	case o.Kind == workflow.Wait:
 		trace.Outcome = fmt.Sprintf("waits until %s: %s", config.FormatDuration(r.offset(o.Until)), o.Reason)
 		r.push(&item{at: o.Until, order: 1, step: p})

@@ -4,22 +4,17 @@
 # start of away_from and off at the start of back_on, so it can stay in the
 # configuration all year (or set enabled = false between holidays).
 #
-# How the dates are compared: `now` is the current instant as an RFC 3339
-# string in UTC, and the standard library has no timecmp() and no way to
-# read the date in a time zone. Both sides are therefore written as UTC
-# numbers (YYYYMMDDhhmmss) and compared as numbers; utc_offset turns local
-# midnight into UTC. Use "1h" for Polish winter time (CET) and "2h" for
-# summer time (CEST); if the holiday spans a clock change, use the offset of
-# the return date.
+# How the dates are compared: today("Europe/Warsaw") is the shop's local
+# date ("2027-01-06"); written as a number (20270106) it compares with the
+# dates below, so daylight saving needs no thought.
 
 locals {
-  away_from  = "2026-12-23" # first day away (local date)
-  back_on    = "2027-01-07" # first day back at work (local date)
-  utc_offset = "1h"         # Europe/Warsaw on those dates: CET, UTC+1
+  away_from = "2026-12-23" # first day away (local date)
+  back_on   = "2027-01-07" # first day back at work (local date)
 
-  # Local midnight of each date, as a UTC number such as 20270106230000.
-  away_from_utc = tonumber(formatdate("YYYYMMDDhhmmss", timeadd("${local.away_from}T00:00:00Z", "-${local.utc_offset}")))
-  back_on_utc   = tonumber(formatdate("YYYYMMDDhhmmss", timeadd("${local.back_on}T00:00:00Z", "-${local.utc_offset}")))
+  # The dates as numbers such as 20270107.
+  away_from_day = tonumber(replace(local.away_from, "-", ""))
+  back_on_day   = tonumber(replace(local.back_on, "-", ""))
 
   # The return date for the texts: "w czwartek, 7 stycznia" and "Thursday, 7 January".
   back_on_ts = "${local.back_on}T00:00:00Z"
@@ -66,8 +61,8 @@ workflow "vacation_away" {
     event = "message_received" # no sources: every channel
   }
   condition = (
-    tonumber(formatdate("YYYYMMDDhhmmss", now)) >= local.away_from_utc &&
-    tonumber(formatdate("YYYYMMDDhhmmss", now)) < local.back_on_utc
+    tonumber(replace(today("Europe/Warsaw"), "-", "")) >= local.away_from_day &&
+    tonumber(replace(today("Europe/Warsaw"), "-", "")) < local.back_on_day
   )
   step "reply" "away" {
     template        = template.away

@@ -1,0 +1,185 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/hcl/v2/hclparse"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/switchboard-hub/switchboard/core/api"
+	"github.com/switchboard-hub/switchboard/core/clock"
+	"github.com/switchboard-hub/switchboard/core/config"
+	"github.com/switchboard-hub/switchboard/core/hub"
+	"github.com/switchboard-hub/switchboard/core/language"
+	"github.com/switchboard-hub/switchboard/core/queue"
+	"github.com/switchboard-hub/switchboard/core/store"
+)
+
+const serveUsage = `Usage: switchboard serve -config DIR [-data DIR] [-listen ADDR] [-plugin-dir DIR]
+
+Runs the hub: connectors poll and receive webhooks at /hooks/<connector>/<account>,
+workflows answer, and the HTTP API (docs/openapi.yaml), /healthz, /readyz and
+/metrics are served. By default everything is embedded in the data directory:
+SQLite (switchboard.db) and a NATS JetStream server without a port (jetstream/).
+The hub block's database and nats_url settings point it at PostgreSQL and a
+NATS cluster instead.
+
+Signals: SIGHUP (or switchboard reload) validates the configuration again and
+swaps it in, keeping the running one if it is invalid; SIGTERM and SIGINT stop
+taking work in, let work in flight finish, and stop the plugins.
+
+`
+
+// testClockEnv names the environment variable that runs serve on a virtual
+// clock, for tests of delays: its value is the start time (RFC 3339), and
+// POST /debug/clock {"advance": "10m"} moves it. Never set it in production.
+const testClockEnv = "SWITCHBOARD_TEST_CLOCK"
+
+func serveCmd(args []string, stdout, stderr io.Writer) error {
+	fs := newFlags("serve", "serve -config DIR", stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, serveUsage); fs.PrintDefaults() }
+	dir := fs.String("config", "", "configuration directory (required)")
+	data := fs.String("data", "data", "data directory: the SQLite database, JetStream files, plugin state")
+	listen := fs.String("listen", "", "HTTP address; default: the hub block's listen, else 127.0.0.1:8080")
+	pluginDir := fs.String("plugin-dir", defaultPluginDir(), "plugin directory")
+	logLevel := fs.String("log-level", "info", "trace, debug, info, warn or error")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *dir == "" {
+		fs.Usage()
+		return errUsage
+	}
+	began := time.Now()
+	logger := hclog.New(&hclog.LoggerOptions{Name: "switchboard", Level: hclog.LevelFromString(*logLevel), Output: stderr})
+	clk, fake, err := serveClock()
+	if err != nil {
+		return err
+	}
+	detector := language.New()
+	cfg, err := loadForServe(*dir, *pluginDir, detector.Detect, stderr)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(*data, 0o700); err != nil {
+		return fmt.Errorf("data directory: %w", err)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+
+	dbURL := cfg.Hub.Database
+	if dbURL == "" {
+		dbURL = "sqlite://" + filepath.Join(*data, "switchboard.db")
+	}
+	st, err := store.Open(ctx, dbURL, store.Options{Logger: logger.Named("store")})
+	if err != nil {
+		return fmt.Errorf("open store: %w", err)
+	}
+	defer st.Close()
+	q, err := queue.Open(ctx, queue.Options{URL: cfg.Hub.NATSURL, DataDir: *data, Subjects: []string{store.SubjectMessages, store.SubjectSteps}, Logger: logger.Named("queue")})
+	if err != nil {
+		return fmt.Errorf("open queue: %w", err)
+	}
+	defer q.Close()
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	h, err := hub.New(ctx, cfg, hub.Options{
+		Store: st, Queue: hub.JetStream(q), PluginDir: *pluginDir, Clock: clk, Logger: logger,
+		Registry: reg, Detect: detector.Detect, PollInterval: cfg.Hub.PollInterval,
+	})
+	if err != nil {
+		return err
+	}
+	addr := *listen
+	if addr == "" {
+		addr = cfg.Hub.Listen
+	}
+	if addr == "" {
+		addr = "127.0.0.1:8080"
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/", api.Handler(api.Options{Hub: h, Store: st, Tokens: cfg.Hub.APITokens, Registry: reg, Logger: logger.Named("api"),
+		Now: clk.Now, Ready: func(ctx context.Context) error {
+			if !q.Ready() {
+				return errors.New("the queue is not connected")
+			}
+			if _, err := st.Stats(ctx); err != nil {
+				return fmt.Errorf("the store does not answer: %w", err)
+			}
+			return nil
+		}}))
+	if fake != nil {
+		mux.Handle("POST /debug/clock", clockHandler(fake))
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }()
+	if err := os.WriteFile(filepath.Join(*data, "switchboard.pid"), []byte(strconv.Itoa(os.Getpid())+"\n"), 0o600); err != nil {
+		return err
+	}
+	defer os.Remove(filepath.Join(*data, "switchboard.pid"))
+
+	hups := make(chan os.Signal, 1)
+	signal.Notify(hups, syscall.SIGHUP)
+	defer signal.Stop(hups)
+	go func() {
+		for range hups {
+			next, err := loadForServe(*dir, *pluginDir, detector.Detect, stderr)
+			if err == nil {
+				err = h.Reload(ctx, next)
+			}
+			if err != nil {
+				logger.Error("reload refused; the running configuration stays", "error", err)
+			}
+		}
+	}()
+	fmt.Fprintf(stdout, "switchboard: serving on http://%s (ready in %s)\n", ln.Addr(), time.Since(began).Round(time.Millisecond))
+	runErr := h.Run(ctx)
+	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(shutdown)
+	logger.Info("stopped")
+	return runErr
+}
+
+// loadForServe loads the configuration strictly: every env() must be set.
+func loadForServe(dir, pluginDir string, detect func(string) string, stderr io.Writer) (*config.Config, error) {
+	p := hclparse.NewParser()
+	cfg, diags := config.Load(dir, config.Options{Parser: p, PluginDir: pluginDir, Detect: detect, Env: config.EnvLookup{Strict: true}})
+	writeDiagnostics(stderr, p, diags)
+	if diags.HasErrors() {
+		errs, _ := countErrors(diags)
+		return nil, fmt.Errorf("%s: %d error(s) in the configuration", dir, errs)
+	}
+	return cfg, nil
+}
+
+func serveClock() (clock.Clock, *clock.Fake, error) {
+	start := os.Getenv(testClockEnv)
+	if start == "" {
+		return clock.Real{}, nil, nil
+	}
+	t, err := time.Parse(time.RFC3339, start)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s=%q: want an RFC 3339 start time", testClockEnv, start)
+	}
+	f := clock.NewFake(t)
+	return f, f, nil
+}

@@ -1,0 +1,438 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// These tests run `switchboard serve` as a real process (this test binary,
+// re-executed) with its real plugins, and kill processes with SIGKILL.
+
+const (
+	hookSecret = "test-webhook-secret-0123456789"
+	apiToken   = "test-api-token-0123456789abcdef"
+	clockStart = "2026-11-20T19:00:00Z"
+)
+
+// serveEnv re-executes the test binary as the CLI.
+const serveEnv = "SWITCHBOARD_TEST_CLI_ARGS"
+
+func init() {
+	if args := os.Getenv(serveEnv); args != "" {
+		var argv []string
+		if err := json.Unmarshal([]byte(args), &argv); err != nil {
+			panic(err)
+		}
+		os.Exit(run(argv, os.Stdout, os.Stderr))
+	}
+}
+
+// sink is the shop system behind the webhook connector: it records every
+// reply with its idempotency key.
+type sink struct {
+	srv   *httptest.Server
+	mu    sync.Mutex
+	keys  map[string]int
+	texts map[string]string
+	delay time.Duration
+}
+
+func newSink(t *testing.T) *sink {
+	s := &sink{keys: map[string]int{}, texts: map[string]string{}}
+	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		var reply struct {
+			Thread string `json:"thread"`
+			Text   string `json:"text"`
+		}
+		_ = json.Unmarshal(body, &reply)
+		s.mu.Lock()
+		key := r.Header.Get("Idempotency-Key")
+		s.keys[key]++
+		s.texts[reply.Thread] = reply.Text
+		delay := s.delay
+		s.mu.Unlock()
+		if delay > 0 {
+			time.Sleep(delay) // a slow shop system, so that sends are in flight
+		}
+		fmt.Fprintf(w, `{"id":%q}`, "ext-"+key)
+	}))
+	t.Cleanup(s.srv.Close)
+	return s
+}
+
+func (s *sink) distinct() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.keys)
+}
+
+func (s *sink) counts() map[string]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[string]int, len(s.keys))
+	for k, v := range s.keys {
+		out[k] = v
+	}
+	return out
+}
+
+func writeConfig(t *testing.T, dir, sinkURL, delay string) {
+	t.Helper()
+	write(t, dir, "hub.hcl", fmt.Sprintf(`hub {
+  api_tokens = [env("TEST_API_TOKEN")]
+}
+
+connector "webhook" "shop" {
+  secret   = env("TEST_HOOK_SECRET")
+  send_url = %q
+}
+`, sinkURL+"/replies"))
+	write(t, dir, "workflow.hcl", fmt.Sprintf(`workflow "ack" {
+  description = "Acknowledge every message after a delay"
+  trigger { sources = ["webhook"] }
+  step "reply" "ack" {
+    text  = "Thanks for message ${message.external_id}"
+    delay = %q
+  }
+}
+`, delay))
+}
+
+// hubProc is a running `switchboard serve`.
+type hubProc struct {
+	cmd  *exec.Cmd
+	url  string
+	logs *lockedBuffer
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+var servingLine = regexp.MustCompile(`serving on (http://\S+)`)
+
+func startHub(t *testing.T, configDir, dataDir string) *hubProc {
+	t.Helper()
+	args, _ := json.Marshal([]string{"serve", "-config", configDir, "-data", dataDir, "-listen", "127.0.0.1:0", "-plugin-dir", pluginDir, "-log-level", "debug"})
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), serveEnv+"="+string(args), "SWITCHBOARD_TEST_CLOCK="+clockStart,
+		"TEST_HOOK_SECRET="+hookSecret, "TEST_API_TOKEN="+apiToken)
+	logs := &lockedBuffer{}
+	cmd.Stderr = logs
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	h := &hubProc{cmd: cmd, logs: logs}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		if t.Failed() {
+			t.Logf("hub log:\n%s", logs.String())
+		}
+	})
+	lines := bufio.NewScanner(stdout)
+	for lines.Scan() {
+		if m := servingLine.FindStringSubmatch(lines.Text()); m != nil {
+			h.url = m[1]
+			go func() {
+				for lines.Scan() {
+				}
+			}()
+			return h
+		}
+	}
+	t.Fatalf("the hub did not start:\n%s", logs.String())
+	return nil
+}
+
+func (h *hubProc) kill(t *testing.T) {
+	t.Helper()
+	if err := h.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = h.cmd.Wait()
+}
+
+func (h *hubProc) post(t *testing.T, path string, body []byte, header map[string]string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, h.url+path, bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("POST %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func (h *hubProc) get(t *testing.T, path string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, h.url+path, nil)
+	req.Header.Set("Authorization", "Bearer "+apiToken)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("GET %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// deliver posts a signed webhook with one buyer message.
+func (h *hubProc) deliver(t *testing.T, id, thread, text string) int {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"id": id, "thread": thread, "text": text, "from": map[string]string{"id": "buyer-" + thread}})
+	mac := hmac.New(sha256.New, []byte(hookSecret))
+	mac.Write(body)
+	code, _ := h.post(t, "/hooks/webhook/shop", body, map[string]string{"X-Switchboard-Signature": "sha256=" + hex.EncodeToString(mac.Sum(nil))})
+	return code
+}
+
+func (h *hubProc) advance(t *testing.T, d string) {
+	t.Helper()
+	if code, body := h.post(t, "/debug/clock", []byte(`{"advance":"`+d+`"}`), nil); code != http.StatusOK {
+		t.Fatalf("advance clock: %d %s", code, body)
+	}
+}
+
+// metric reads one series' value from /metrics (0 when absent).
+func (h *hubProc) metric(t *testing.T, series string) float64 {
+	t.Helper()
+	_, body := h.get(t, "/metrics")
+	for _, line := range strings.Split(body, "\n") {
+		if strings.HasPrefix(line, series+" ") {
+			v, _ := strconv.ParseFloat(strings.TrimPrefix(line, series+" "), 64)
+			return v
+		}
+	}
+	return 0
+}
+
+// eventually waits for an external process to reach a state; it polls,
+// because the state lives in another process, and gives up after limit.
+func eventually(t *testing.T, limit time.Duration, what string, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", limit, what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestHubKilledWithPendingRepliesSendsEachOnce(t *testing.T) {
+	const n = 100
+	s := newSink(t)
+	cfg, data := t.TempDir(), t.TempDir()
+	writeConfig(t, cfg, s.srv.URL, "10m")
+	h := startHub(t, cfg, data)
+	for i := range n {
+		if code := h.deliver(t, fmt.Sprintf("m%d", i), fmt.Sprintf("t%d", i), "hello"); code != http.StatusOK {
+			t.Fatalf("deliver %d: status %d", i, code)
+		}
+	}
+	eventually(t, 30*time.Second, "every message to be planned", func() bool {
+		return h.metric(t, `switchboard_workflow_fires_total{workflow="ack"}`) == n
+	})
+	h.kill(t)
+	if got := s.distinct(); got != 0 {
+		t.Fatalf("%d replies went out before their due time", got)
+	}
+
+	h = startHub(t, cfg, data) // the same data directory; the clock starts at 19:00 again
+	h.advance(t, "9m")
+	h.advance(t, "59s")
+	if got := s.distinct(); got != 0 {
+		t.Fatalf("%d replies went out a second before their due time", got)
+	}
+	h.advance(t, "1s")
+	eventually(t, 60*time.Second, "every reply to reach the shop", func() bool { return s.distinct() == n })
+	for key, c := range s.counts() {
+		if c != 1 {
+			t.Errorf("reply %s reached the shop %d times", key, c)
+		}
+	}
+}
+
+func TestSameMessageTwiceGivesOneReply(t *testing.T) {
+	s := newSink(t)
+	cfg, data := t.TempDir(), t.TempDir()
+	writeConfig(t, cfg, s.srv.URL, "0s")
+	h := startHub(t, cfg, data)
+	if code := h.deliver(t, "dup-1", "t1", "hello"); code != http.StatusOK {
+		t.Fatalf("first delivery: %d", code)
+	}
+	eventually(t, 30*time.Second, "the reply", func() bool { return s.distinct() == 1 })
+	h.advance(t, "3h") // the vendor redelivers hours later
+	if code := h.deliver(t, "dup-1", "t1", "hello"); code != http.StatusOK {
+		t.Fatalf("second delivery: %d", code)
+	}
+	if code := h.deliver(t, "other", "t2", "hello"); code != http.StatusOK {
+		t.Fatalf("another message: %d", code)
+	}
+	eventually(t, 30*time.Second, "the other message's reply", func() bool { return s.distinct() == 2 })
+	_, body := h.get(t, "/v1/threads")
+	if strings.Count(body, `"external_id":"t1"`) != 1 || !strings.Contains(body, `"messages":1`) {
+		t.Errorf("threads after a redelivery:\n%s", body)
+	}
+	for key, c := range s.counts() {
+		if c != 1 {
+			t.Errorf("reply %s reached the shop %d times", key, c)
+		}
+	}
+}
+
+func TestBadWebhooksAreRefusedAndTheHubStaysHealthy(t *testing.T) {
+	s := newSink(t)
+	cfg, data := t.TempDir(), t.TempDir()
+	writeConfig(t, cfg, s.srv.URL, "0s")
+	h := startHub(t, cfg, data)
+	for name, req := range map[string]struct {
+		body   string
+		header map[string]string
+	}{
+		"malformed body": {`{"id": `, map[string]string{"X-Switchboard-Signature": "sha256=" + sign(`{"id": `)}},
+		"bad signature":  {`{"id":"x","text":"hi"}`, map[string]string{"X-Switchboard-Signature": "sha256=00"}},
+		"no signature":   {`{"id":"x","text":"hi"}`, nil},
+	} {
+		if code, body := h.post(t, "/hooks/webhook/shop", []byte(req.body), req.header); code < 400 || code > 499 {
+			t.Errorf("%s: status %d %s, want 4xx", name, code, body)
+		}
+	}
+	if code, _ := h.post(t, "/hooks/webhook/nope", []byte(`{}`), nil); code != http.StatusNotFound {
+		t.Errorf("unknown connector: status %d", code)
+	}
+	if code, _ := h.get(t, "/healthz"); code != http.StatusOK {
+		t.Errorf("healthz: %d", code)
+	}
+	if _, body := h.get(t, "/v1/threads"); !strings.Contains(body, `"threads":[]`) {
+		t.Errorf("something was stored: %s", body)
+	}
+	if code := h.deliver(t, "good", "t1", "hello"); code != http.StatusOK {
+		t.Errorf("a good delivery after bad ones: %d", code)
+	}
+	eventually(t, 30*time.Second, "the reply", func() bool { return s.distinct() == 1 })
+}
+
+func sign(body string) string {
+	mac := hmac.New(sha256.New, []byte(hookSecret))
+	mac.Write([]byte(body))
+	return hex.EncodeToString(mac.Sum(nil))
+}
+
+func TestInvalidReloadKeepsTheRunningConfiguration(t *testing.T) {
+	s := newSink(t)
+	cfg, data := t.TempDir(), t.TempDir()
+	writeConfig(t, cfg, s.srv.URL, "0s")
+	h := startHub(t, cfg, data)
+	write(t, cfg, "broken.hcl", `workflow "broken" { description = "" }`)
+	if code, out, errOut := runCLI(t, "reload", "-data", data); code != 0 {
+		t.Fatalf("reload: %d %s %s", code, out, errOut)
+	}
+	eventually(t, 30*time.Second, "the hub to refuse the reload", func() bool {
+		return strings.Contains(h.logs.String(), "reload refused")
+	})
+	if code := h.deliver(t, "after-reload", "t1", "hello"); code != http.StatusOK {
+		t.Fatalf("deliver: %d", code)
+	}
+	eventually(t, 30*time.Second, "the old configuration to answer", func() bool { return s.distinct() == 1 })
+	os.Remove(filepath.Join(cfg, "broken.hcl"))
+}
+
+func TestPluginKilledDuringSendsLosesNothing(t *testing.T) {
+	const n = 40
+	s := newSink(t)
+	s.delay = 20 * time.Millisecond
+	cfg, data := t.TempDir(), t.TempDir()
+	writeConfig(t, cfg, s.srv.URL, "1m")
+	h := startHub(t, cfg, data)
+	for i := range n {
+		if code := h.deliver(t, fmt.Sprintf("k%d", i), fmt.Sprintf("t%d", i), "hello"); code != http.StatusOK {
+			t.Fatalf("deliver %d: %d", i, code)
+		}
+	}
+	eventually(t, 30*time.Second, "every message to be planned", func() bool {
+		return h.metric(t, `switchboard_workflow_fires_total{workflow="ack"}`) == n
+	})
+	h.advance(t, "1m")
+	eventually(t, 30*time.Second, "the first sends", func() bool { return s.distinct() > 0 })
+	pid := childPlugin(t, h.cmd.Process.Pid, "switchboard-connector-webhook")
+	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	// Failed sends retry after a backoff on the hub's clock.
+	for i := 0; s.distinct() < n && i < 40; i++ {
+		h.advance(t, "1m")
+		time.Sleep(50 * time.Millisecond)
+	}
+	eventually(t, 60*time.Second, "every reply to reach the shop", func() bool { return s.distinct() == n })
+	if got := h.metric(t, `switchboard_plugin_restarts_total{plugin="connector webhook.shop"}`); got < 1 {
+		t.Errorf("plugin restarts = %v, want at least 1", got)
+	}
+}
+
+// childPlugin finds the pid of a plugin process started by the hub.
+func childPlugin(t *testing.T, hubPid int, name string) int {
+	t.Helper()
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			continue
+		}
+		fields := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
+		if len(fields) < 2 || fields[1] != strconv.Itoa(hubPid) {
+			continue
+		}
+		if cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid)); strings.Contains(string(cmdline), name) {
+			return pid
+		}
+	}
+	t.Fatalf("no %s process under the hub (pid %d)", name, hubPid)
+	return 0
+}

@@ -1,0 +1,189 @@
+package hub
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/switchboard-hub/switchboard/core/config"
+	"github.com/switchboard-hub/switchboard/core/queue"
+	"github.com/switchboard-hub/switchboard/core/store"
+)
+
+// The pipeline benchmarks measure the whole path with the embedded
+// defaults: a webhook through the connector plugin → SQLite → JetStream →
+// the workflow → a reply through the connector plugin to a shop system →
+// stored as sent. They need the built plugins (make bench sets
+// SWITCHBOARD_PLUGIN_DIR).
+
+type pipeline struct {
+	hub     *Hub
+	hooks   http.Handler
+	mu      sync.Mutex
+	replied map[string]time.Time // external message id → when its reply arrived
+	arrived chan struct{}
+}
+
+func newPipeline(b *testing.B) *pipeline {
+	dir := os.Getenv("SWITCHBOARD_PLUGIN_DIR")
+	if dir == "" {
+		b.Fatal("SWITCHBOARD_PLUGIN_DIR must name the built plugins (make bench sets it)")
+	}
+	p := &pipeline{replied: map[string]time.Time{}, arrived: make(chan struct{}, 1<<20)}
+	shop := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var reply struct{ Text string }
+		_ = json.NewDecoder(r.Body).Decode(&reply)
+		id := reply.Text[strings.LastIndexByte(reply.Text, ' ')+1:]
+		p.mu.Lock()
+		p.replied[id] = time.Now()
+		p.mu.Unlock()
+		p.arrived <- struct{}{}
+		fmt.Fprint(w, `{}`)
+	}))
+	b.Cleanup(shop.Close)
+	cfgDir, data := b.TempDir(), b.TempDir()
+	write := func(name, src string) {
+		if err := os.WriteFile(filepath.Join(cfgDir, name), []byte(src), 0o644); err != nil {
+			b.Fatal(err)
+		}
+	}
+	write("main.hcl", fmt.Sprintf(`hub {
+  breaker {
+    limit = 1000000
+    per   = "1m"
+  }
+}
+connector "webhook" "shop" {
+  send_url = %q
+}
+workflow "ack" {
+  description = "Acknowledge every message"
+  trigger { sources = ["webhook"] }
+  step "reply" "ack" { text = "Thanks for ${message.external_id}" }
+}
+`, shop.URL))
+	cfg, diags := config.Load(cfgDir, config.Options{PluginDir: dir})
+	if diags.HasErrors() {
+		b.Fatal(diags.Error())
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	st, err := store.Open(ctx, "sqlite://"+filepath.Join(data, "switchboard.db"), store.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	q, err := queue.Open(ctx, queue.Options{DataDir: data, Subjects: []string{store.SubjectMessages, store.SubjectSteps}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	h, err := New(ctx, cfg, Options{Store: st, Queue: JetStream(q), PluginDir: dir})
+	if err != nil {
+		b.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { _ = h.Run(ctx); close(done) }()
+	b.Cleanup(func() {
+		cancel()
+		<-done
+		q.Close()
+		st.Close()
+	})
+	p.hub, p.hooks = h, h.Webhooks()
+	return p
+}
+
+// deliver posts a batch of messages to the webhook, as a vendor would.
+func (p *pipeline) deliver(b *testing.B, ids []string) {
+	type msg struct {
+		ID     string `json:"id"`
+		Thread string `json:"thread"`
+		Text   string `json:"text"`
+	}
+	batch := struct {
+		Messages []msg `json:"messages"`
+	}{}
+	for _, id := range ids {
+		batch.Messages = append(batch.Messages, msg{ID: id, Thread: "t-" + id, Text: "Where is my order?"})
+	}
+	body, _ := json.Marshal(batch)
+	rec := httptest.NewRecorder()
+	p.hooks.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/hooks/webhook/shop", bytes.NewReader(body)))
+	if rec.Code != http.StatusOK {
+		b.Fatalf("webhook: %d %s", rec.Code, rec.Body)
+	}
+}
+
+func (p *pipeline) wait(b *testing.B, n int) {
+	deadline := time.After(5 * time.Minute)
+	for range n {
+		select {
+		case <-p.arrived:
+		case <-deadline:
+			b.Fatalf("only some of %d replies arrived", n)
+		}
+	}
+}
+
+// BenchmarkPipelineThroughput pushes 2,000 messages an iteration, in
+// webhook batches of 100, and reports messages per second from the first
+// webhook to the last reply.
+func BenchmarkPipelineThroughput(b *testing.B) {
+	p := newPipeline(b)
+	const perRun, batch = 2000, 100
+	n := 0
+	for b.Loop() {
+		for range perRun / batch {
+			ids := make([]string, batch)
+			for i := range ids {
+				ids[i] = "b" + strconv.Itoa(n)
+				n++
+			}
+			p.deliver(b, ids)
+		}
+		p.wait(b, perRun)
+	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "msgs/s")
+	b.ReportMetric(0, "ns/op")
+}
+
+// BenchmarkPipelineLatency sends 3,000 messages an iteration at a steady
+// 1,000 messages/s, one per webhook, and reports p50 and p99 from webhook
+// to reply.
+func BenchmarkPipelineLatency(b *testing.B) {
+	p := newPipeline(b)
+	const rate, perRun = 1000, 3000
+	sent := map[string]time.Time{}
+	tick := time.NewTicker(time.Second / rate)
+	defer tick.Stop()
+	i := 0
+	for b.Loop() {
+		for range perRun {
+			<-tick.C
+			id := "l" + strconv.Itoa(i)
+			i++
+			sent[id] = time.Now()
+			p.deliver(b, []string{id})
+		}
+		p.wait(b, perRun)
+	}
+	var lat []time.Duration
+	p.mu.Lock()
+	for id, at := range sent {
+		lat = append(lat, p.replied[id].Sub(at))
+	}
+	p.mu.Unlock()
+	sort.Slice(lat, func(a, c int) bool { return lat[a] < lat[c] })
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+	b.ReportMetric(0, "ns/op")
+}

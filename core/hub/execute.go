@@ -1,0 +1,221 @@
+package hub
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/switchboard-hub/switchboard/core/pluginhost"
+	"github.com/switchboard-hub/switchboard/core/store"
+	"github.com/switchboard-hub/switchboard/core/workflow"
+	"github.com/switchboard-hub/switchboard/sdk"
+)
+
+// Retry policy of failed steps: exponential from RetryBase, at most
+// RetryMax apart, dead-lettered after MaxAttempts.
+const (
+	RetryBase   = 10 * time.Second
+	RetryMax    = time.Hour
+	MaxAttempts = 10
+)
+
+func backoff(attempts int) time.Duration {
+	d := RetryBase << min(max(attempts-1, 0), 20)
+	return min(d, RetryMax)
+}
+
+// execute runs one queued step: claim it, run the engine's send-time
+// checks, act, and record the outcome. It returns an error only when the
+// store could not be reached, so that the queue redelivers; a step that
+// fails is retried or dead-lettered through the store.
+func (h *Hub) execute(ctx context.Context, key string) error {
+	now := h.clock.Now()
+	st, err := h.store.BeginAttempt(ctx, key, now)
+	if errors.Is(err, store.ErrNotClaimable) {
+		return nil // finished, or not queued: a redelivery that changes nothing
+	}
+	if errors.Is(err, store.ErrStepHeld) {
+		// Another worker is on it, or died on it: ask again after its lease,
+		// when a dead worker's step is looked up and resumed.
+		return err
+	}
+	if err != nil {
+		return fmt.Errorf("begin step %s: %w", key, err)
+	}
+	g := h.gen.Load()
+	in, err := h.store.Inbound(ctx, st.MessageID)
+	if err != nil {
+		return fmt.Errorf("load message %s: %w", st.MessageID, err)
+	}
+	outputs, err := h.outputs(ctx, st)
+	if err != nil {
+		return err
+	}
+	due := &workflow.Due{Step: st.Planned, Message: in, Thread: in.Thread, Contact: in.Contact, Outputs: outputs, Now: now}
+	o, err := g.engine.Resolve(ctx, due, h.store)
+	if err != nil {
+		if sdk.KindOf(err) == sdk.KindPermanent {
+			return h.fail(ctx, st, err)
+		}
+		return fmt.Errorf("resolve step %s: %w", key, err)
+	}
+	switch o.Kind {
+	case workflow.Wait:
+		return h.finish(ctx, st, store.Result{Kind: store.ResultWaiting, At: now, Until: o.Until, Reason: o.Reason})
+	case workflow.Skip:
+		h.metrics.stepSkipped(st.Workflow, o.Reason)
+		return h.finish(ctx, st, store.Result{Kind: store.ResultSkipped, At: now, Reason: o.Reason})
+	case workflow.Apply:
+		return h.finish(ctx, st, store.Result{Kind: store.ResultApplied, At: now, Tags: o.Tags, Status: o.Status, Assignee: o.Assignee})
+	case workflow.Send:
+		return h.send(ctx, g, st, in, o.Reply)
+	case workflow.Execute:
+		return h.runAction(ctx, g, st, in, o)
+	}
+	return fmt.Errorf("step %s: unknown outcome %v", key, o.Kind)
+}
+
+// send delivers a reply through the thread's connector. A step attempted
+// before a crash is first looked up, so that it is not sent twice.
+func (h *Hub) send(ctx context.Context, g *generation, st *store.Step, in *workflow.Inbound, reply *sdk.OutboundMessage) error {
+	conn, ok := g.plugins.connector(in.Message.Connector, in.Message.Account)
+	if !ok {
+		return h.fail(ctx, st, sdk.Permanent(fmt.Errorf("no connector %q %q is configured any more", in.Message.Connector, in.Message.Account)))
+	}
+	if st.WasAttempted {
+		done, err := h.lookup(ctx, g, conn, st, in, reply)
+		if done || err != nil {
+			return err
+		}
+	}
+	res, err := conn.Send(ctx, []sdk.SendItem{{IdempotencyKey: st.Key, Message: *reply}})
+	if err == nil {
+		err = res[0].Err
+	}
+	if err != nil {
+		return h.fail(ctx, st, err)
+	}
+	at := res[0].SentAt
+	if at.IsZero() {
+		at = h.clock.Now()
+	}
+	h.metrics.sent(in.Message.Connector, in.Message.Account, at.Sub(in.ReceivedAt))
+	return h.finish(ctx, st, store.Result{Kind: store.ResultSent, At: at, ExternalID: res[0].ExternalID, Reply: reply})
+}
+
+// lookup asks the connector about a send attempted before a crash. It
+// reports done when the step is settled (sent, or given up under
+// at-most-once delivery).
+func (h *Hub) lookup(ctx context.Context, g *generation, conn *pluginhost.Connector, st *store.Step, in *workflow.Inbound, reply *sdk.OutboundMessage) (bool, error) {
+	res, err := conn.LookupSend(ctx, sdk.LookupRequest{IdempotencyKey: st.Key, Channel: reply.Channel, Thread: reply.Thread})
+	if err != nil {
+		return true, h.fail(ctx, st, err)
+	}
+	switch res.Outcome {
+	case sdk.LookupSent:
+		at := res.SentAt
+		if at.IsZero() {
+			at = h.clock.Now()
+		}
+		return true, h.finish(ctx, st, store.Result{Kind: store.ResultSent, At: at, ExternalID: res.ExternalID, Reply: reply})
+	case sdk.LookupNotSent:
+		return false, nil
+	}
+	ch := g.cfg.Channels[in.Message.Connector+"."+in.Message.Channel]
+	if ch != nil && ch.Capabilities.UnverifiableSend == sdk.AtMostOnce {
+		return true, h.finish(ctx, st, store.Result{Kind: store.ResultSkipped, At: h.clock.Now(),
+			Reason: "an attempt before a crash may have sent it, the connector cannot tell, and the channel is at-most-once"})
+	}
+	return false, nil // at-least-once: send again with the same key
+}
+
+func (h *Hub) runAction(ctx context.Context, g *generation, st *store.Step, in *workflow.Inbound, o workflow.Outcome) error {
+	act, ok := g.plugins.actions[o.Action.Type+"/"+o.Action.Name]
+	if !ok {
+		return h.fail(ctx, st, sdk.Permanent(fmt.Errorf("no action %q %q is configured any more", o.Action.Type, o.Action.Name)))
+	}
+	res, err := act.Execute(ctx, []sdk.ExecuteItem{{
+		IdempotencyKey: st.Key, Message: in.Message, Arguments: o.Arguments,
+		Thread: sdk.ThreadContext{ID: in.Thread.ID, Connector: in.Message.Connector, Account: in.Message.Account,
+			Channel: in.Message.Channel, ExternalID: in.Thread.ExternalID, Status: in.Thread.Status, Tags: in.Thread.Tags, Assignee: in.Thread.Assignee},
+		Contact: sdk.Contact{ID: in.Contact.ID, Name: in.Contact.Name},
+	}})
+	if err == nil {
+		err = res[0].Err
+	}
+	if err != nil {
+		return h.fail(ctx, st, err)
+	}
+	out, err := encodeOutputs(res[0].Outputs)
+	if err != nil {
+		return h.fail(ctx, st, sdk.Permanent(fmt.Errorf("outputs: %w", err)))
+	}
+	return h.finish(ctx, st, store.Result{Kind: store.ResultExecuted, At: h.clock.Now(), Outputs: out})
+}
+
+// fail schedules a retry by the error's kind, or dead-letters the step.
+func (h *Hub) fail(ctx context.Context, st *store.Step, cause error) error {
+	now := h.clock.Now()
+	var wait time.Duration
+	switch sdk.KindOf(cause) {
+	case sdk.KindPermanent:
+		h.metrics.deadLettered(st.Workflow)
+		return h.retry(ctx, st, now, cause, true)
+	case sdk.KindRateLimited:
+		wait = max(sdk.RetryAfter(cause), backoff(st.Attempts))
+	default:
+		var ce *pluginhost.CallError
+		if errors.As(cause, &ce) && ce.RetryAfter > 0 {
+			wait = max(ce.RetryAfter, backoff(st.Attempts))
+		} else {
+			wait = backoff(st.Attempts)
+		}
+	}
+	if st.Attempts >= MaxAttempts {
+		h.metrics.deadLettered(st.Workflow)
+		return h.retry(ctx, st, now, fmt.Errorf("gave up after %d attempts: %w", st.Attempts, cause), true)
+	}
+	return h.retry(ctx, st, now.Add(wait), cause, false)
+}
+
+func (h *Hub) retry(ctx context.Context, st *store.Step, at time.Time, cause error, dead bool) error {
+	h.log.Warn("step failed", "step", st.Key, "workflow", st.Workflow, "attempt", st.Attempts, "dead", dead, "error", cause)
+	if err := h.store.Retry(ctx, st.Key, at, cause.Error(), dead); err != nil {
+		return fmt.Errorf("record failure of step %s: %w", st.Key, err)
+	}
+	h.wakeScheduler()
+	return nil
+}
+
+func (h *Hub) finish(ctx context.Context, st *store.Step, r store.Result) error {
+	if err := h.store.Finish(ctx, st.Key, r); err != nil {
+		return fmt.Errorf("finish step %s: %w", st.Key, err)
+	}
+	if r.Kind == store.ResultWaiting {
+		h.wakeScheduler()
+	}
+	return nil
+}
+
+// outputs loads the earlier action steps' outputs of the step's workflow.
+func (h *Hub) outputs(ctx context.Context, st *store.Step) (map[string]cty.Value, error) {
+	raw, err := h.store.Outputs(ctx, st.MessageID, st.Workflow)
+	if err != nil {
+		return nil, fmt.Errorf("load outputs for %s: %w", st.Key, err)
+	}
+	if len(raw) == 0 {
+		return nil, nil
+	}
+	out := make(map[string]cty.Value, len(raw))
+	for name, b := range raw {
+		v, err := decodeOutputs(b)
+		if err != nil {
+			return nil, err
+		}
+		out[name] = v
+	}
+	return out, nil
+}

@@ -1,0 +1,302 @@
+package hub
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/switchboard-hub/switchboard/core/clock"
+	"github.com/switchboard-hub/switchboard/core/config"
+	"github.com/switchboard-hub/switchboard/core/pluginhost"
+	"github.com/switchboard-hub/switchboard/core/store"
+	"github.com/switchboard-hub/switchboard/core/workflow"
+	"github.com/switchboard-hub/switchboard/sdk"
+)
+
+// Work is one thing for the queue to carry.
+type Work struct {
+	Subject string
+	DedupID string
+	Payload []byte
+}
+
+// Queue carries work between stored facts; core/queue implements it over
+// NATS JetStream.
+type Queue interface {
+	// Publish returns once the queue has every item.
+	Publish(ctx context.Context, items []Work) error
+	// Consume calls handle for each item on subject until stop is called.
+	// A nil error acknowledges the item; an error has it redelivered later.
+	// An item redelivered too often goes to exhausted instead, which must
+	// record it for good (a dead letter) or return an error to be asked
+	// again: nothing is dropped.
+	Consume(ctx context.Context, subject string, handle, exhausted func(ctx context.Context, payload []byte) error) (stop func(), err error)
+}
+
+// Options configure a hub. Store, Queue and PluginDir are required.
+type Options struct {
+	Store     store.Store
+	Queue     Queue
+	PluginDir string
+	// Clock drives the scheduler, polls and retries. Default: the system
+	// clock; tests and `serve`'s test clock pass a fake.
+	Clock  clock.Clock
+	Logger hclog.Logger
+	// Registry receives the hub's metrics. Default: a new one.
+	Registry *prometheus.Registry
+	// Detect fills in a message's language when the connector did not.
+	Detect func(text string) string
+	// PollInterval is how long a connector rests between polls that found
+	// nothing more. Default: 30s.
+	PollInterval time.Duration
+	// Plugins tunes plugin supervision; its Logger and Clock default to
+	// the hub's.
+	Plugins pluginhost.Options
+}
+
+// generation is one configuration with its engine and plugins, swapped as
+// a whole on reload.
+type generation struct {
+	cfg     *config.Config
+	engine  *workflow.Engine
+	plugins *plugins
+}
+
+// Hub is the running service.
+type Hub struct {
+	opts    Options
+	store   store.Store
+	queue   Queue
+	clock   clock.Clock
+	log     hclog.Logger
+	metrics *metrics
+
+	gen        atomic.Pointer[generation]
+	reloadMu   sync.Mutex
+	outboxKick chan struct{}
+	schedKick  chan struct{}
+	pollers    *pollers
+}
+
+// New starts the plugins of cfg and returns a hub ready to Run. A
+// configuration that a plugin rejects starts nothing.
+func New(ctx context.Context, cfg *config.Config, opts Options) (*Hub, error) {
+	if opts.Store == nil || opts.Queue == nil {
+		return nil, errors.New("hub: Store and Queue are required")
+	}
+	if opts.Clock == nil {
+		opts.Clock = clock.Real{}
+	}
+	if opts.Logger == nil {
+		opts.Logger = hclog.NewNullLogger()
+	}
+	if opts.Registry == nil {
+		opts.Registry = prometheus.NewRegistry()
+	}
+	if opts.PollInterval <= 0 {
+		opts.PollInterval = 30 * time.Second
+	}
+	if opts.Plugins.Logger == nil {
+		opts.Plugins.Logger = opts.Logger.Named("plugin")
+	}
+	if opts.Plugins.Clock == nil {
+		opts.Plugins.Clock = opts.Clock
+	}
+	h := &Hub{
+		opts: opts, store: opts.Store, queue: opts.Queue, clock: opts.Clock, log: opts.Logger,
+		metrics:    newMetrics(opts.Registry),
+		outboxKick: make(chan struct{}, 1),
+		schedKick:  make(chan struct{}, 1),
+	}
+	prev := opts.Plugins.OnRestart
+	opts.Plugins.OnRestart = func(spec pluginhost.Spec, cause error) {
+		h.metrics.pluginRestart.WithLabelValues(spec.String()).Inc()
+		if prev != nil {
+			prev(spec, cause)
+		}
+	}
+	h.opts.Plugins = opts.Plugins
+	g, err := h.newGeneration(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	h.gen.Store(g)
+	return h, nil
+}
+
+func (h *Hub) newGeneration(ctx context.Context, cfg *config.Config) (*generation, error) {
+	p, err := startPlugins(ctx, cfg, h.opts.PluginDir, h.store.PluginState, h.opts.Plugins)
+	if err != nil {
+		return nil, err
+	}
+	overrides, err := h.store.WorkflowOverrides(ctx)
+	if err != nil {
+		p.close()
+		return nil, fmt.Errorf("read workflow overrides: %w", err)
+	}
+	return &generation{cfg: cfg, engine: workflow.New(cfg).WithDisabled(disabledSet(overrides)), plugins: p}, nil
+}
+
+func disabledSet(overrides map[string]bool) map[string]bool {
+	out := map[string]bool{}
+	for name, enabled := range overrides {
+		if !enabled {
+			out[name] = true
+		}
+	}
+	return out
+}
+
+// Config is the configuration the hub runs.
+func (h *Hub) Config() *config.Config { return h.gen.Load().cfg }
+
+// Reload starts the plugins of cfg and swaps it in; the old plugins stop
+// once the swap is done. On error the running configuration is untouched.
+func (h *Hub) Reload(ctx context.Context, cfg *config.Config) error {
+	h.reloadMu.Lock()
+	defer h.reloadMu.Unlock()
+	g, err := h.newGeneration(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	old := h.gen.Swap(g)
+	if h.pollers != nil {
+		h.pollers.restart(g)
+	}
+	old.plugins.close()
+	h.log.Info("configuration reloaded", "workflows", len(cfg.Workflows), "connectors", len(cfg.Connectors))
+	return nil
+}
+
+// RetryDead puts a dead-lettered step back to work.
+func (h *Hub) RetryDead(ctx context.Context, key string) error {
+	if err := h.store.RetryDead(ctx, key, h.clock.Now()); err != nil {
+		return err
+	}
+	h.wakeOutbox()
+	return nil
+}
+
+// SetWorkflowEnabled turns a workflow on or off at run time.
+func (h *Hub) SetWorkflowEnabled(ctx context.Context, name string, enabled bool) error {
+	h.reloadMu.Lock()
+	defer h.reloadMu.Unlock()
+	g := h.gen.Load()
+	found := false
+	for _, w := range g.cfg.Workflows {
+		found = found || w.Name == name
+	}
+	if !found {
+		return fmt.Errorf("%w: workflow %q", store.ErrNotFound, name)
+	}
+	if err := h.store.SetWorkflowEnabled(ctx, name, enabled); err != nil {
+		return err
+	}
+	overrides, err := h.store.WorkflowOverrides(ctx)
+	if err != nil {
+		return err
+	}
+	h.gen.Store(&generation{cfg: g.cfg, engine: workflow.New(g.cfg).WithDisabled(disabledSet(overrides)), plugins: g.plugins})
+	return nil
+}
+
+// Run moves work until ctx ends, then stops taking work in, lets what is in
+// flight finish, and stops the plugins.
+func (h *Hub) Run(ctx context.Context) error {
+	// Work in flight finishes after ctx ends: consumers take nothing new
+	// once stopped, and their handlers run on a context that shutdown does
+	// not cancel.
+	work := context.WithoutCancel(ctx)
+	evaluate := func(ctx context.Context, p []byte) error { return h.evaluate(ctx, string(p)) }
+	// A message that cannot be evaluated is kept in the queue until it can:
+	// it is stored, and its buyer must not be forgotten.
+	stopMessages, err := h.queue.Consume(work, store.SubjectMessages, evaluate, evaluate)
+	if err != nil {
+		return fmt.Errorf("consume messages: %w", err)
+	}
+	stopSteps, err := h.queue.Consume(work, store.SubjectSteps, func(ctx context.Context, p []byte) error {
+		began := time.Now()
+		defer func() { h.metrics.stepLatency.Observe(time.Since(began).Seconds()) }()
+		return h.execute(ctx, string(p))
+	}, h.deadLetterDelivery)
+	if err != nil {
+		stopMessages()
+		return fmt.Errorf("consume steps: %w", err)
+	}
+	var wg sync.WaitGroup
+	loops, cancel := context.WithCancel(ctx)
+	wg.Add(2)
+	go func() { defer wg.Done(); h.publishOutbox(loops) }()
+	go func() { defer wg.Done(); h.schedule(loops) }()
+	h.pollers = newPollers(loops, h)
+	h.pollers.restart(h.gen.Load())
+	<-ctx.Done()
+	h.pollers.stop()
+	stopMessages()
+	stopSteps()
+	// The outbox publishes what the last handlers stored before it stops.
+	h.wakeOutbox()
+	cancel()
+	wg.Wait()
+	h.gen.Load().plugins.close()
+	return nil
+}
+
+// deadLetterDelivery records a step that the queue delivered too often
+// without an outcome (its worker kept failing to reach the store or kept
+// dying) as a dead letter.
+func (h *Hub) deadLetterDelivery(ctx context.Context, p []byte) error {
+	key := string(p)
+	err := h.store.Retry(ctx, key, h.clock.Now(), "the queue delivered it too many times without an outcome", true)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err // asked again later: a step is never dropped
+	}
+	return nil
+}
+
+// redeliverAfter spaces out redeliveries of work that failed for want of
+// the store: quick at first, at most a minute apart.
+func redeliverAfter(attempt int) time.Duration {
+	return min(time.Duration(attempt*attempt)*100*time.Millisecond, time.Minute)
+}
+
+func kick(ch chan struct{}) {
+	select {
+	case ch <- struct{}{}:
+	default:
+	}
+}
+
+func (h *Hub) wakeOutbox()    { kick(h.outboxKick) }
+func (h *Hub) wakeScheduler() { kick(h.schedKick) }
+
+// Ingest stores messages from one connector account and hands the new ones
+// to the queue through the outbox. The cursor moves in the same
+// transaction; nil keeps it.
+func (h *Hub) Ingest(ctx context.Context, connector, account string, msgs []sdk.Message, cursor []byte) (int, error) {
+	for i := range msgs {
+		m := &msgs[i]
+		m.Connector, m.Account = connector, account
+		if m.Direction == sdk.DirectionUnspecified {
+			m.Direction = sdk.Inbound
+		}
+		if m.Language == "" && h.opts.Detect != nil && m.Direction == sdk.Inbound {
+			m.Language = h.opts.Detect(m.Text)
+		}
+	}
+	got, err := h.store.Ingest(ctx, store.IngestBatch{Connector: connector, Account: account, Messages: msgs, Cursor: cursor, ReceivedAt: h.clock.Now()})
+	if err != nil {
+		return 0, err
+	}
+	if len(got) > 0 {
+		h.metrics.messagesIn.WithLabelValues(connector, account).Add(float64(len(got)))
+		h.wakeOutbox()
+	}
+	return len(got), nil
+}

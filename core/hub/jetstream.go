@@ -1,0 +1,32 @@
+package hub
+
+import (
+	"context"
+
+	"github.com/switchboard-hub/switchboard/core/queue"
+)
+
+// JetStream is the hub's Queue over NATS JetStream (core/queue).
+func JetStream(q *queue.Queue) Queue { return jetStream{q} }
+
+type jetStream struct{ q *queue.Queue }
+
+func (j jetStream) Publish(ctx context.Context, items []Work) error {
+	msgs := make([]queue.Message, len(items))
+	for i, it := range items {
+		msgs[i] = queue.Message{Subject: it.Subject, DedupID: it.DedupID, Data: it.Payload}
+	}
+	return j.q.PublishBatch(ctx, msgs)
+}
+
+func (j jetStream) Consume(ctx context.Context, subject string, handle, exhausted func(context.Context, []byte) error) (func(), error) {
+	return j.q.Consume(ctx, subject, "hub-"+subject, func(ctx context.Context, d queue.Delivery) {
+		if err := handle(ctx, d.Data); err != nil {
+			_ = d.Nak(redeliverAfter(d.Attempt))
+			return
+		}
+		_ = d.Ack()
+	}, queue.OnExhausted(func(ctx context.Context, d queue.Delivery) error {
+		return exhausted(ctx, d.Data)
+	}))
+}

@@ -1,0 +1,75 @@
+package hub
+
+import (
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// metrics are the hub's Prometheus series. They are registered on the
+// hub's own registry, which /metrics serves.
+type metrics struct {
+	messagesIn    *prometheus.CounterVec
+	messagesOut   *prometheus.CounterVec
+	fires         *prometheus.CounterVec
+	skips         *prometheus.CounterVec
+	replyLatency  *prometheus.HistogramVec
+	stepLatency   prometheus.Histogram
+	deadLetters   *prometheus.CounterVec
+	pluginRestart *prometheus.CounterVec
+}
+
+func newMetrics(reg prometheus.Registerer) *metrics {
+	m := &metrics{
+		messagesIn: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "switchboard_messages_in_total", Help: "Inbound messages stored, by connector and account.",
+		}, []string{"connector", "account"}),
+		messagesOut: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "switchboard_messages_out_total", Help: "Replies sent, by connector and account.",
+		}, []string{"connector", "account"}),
+		fires: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "switchboard_workflow_fires_total", Help: "Workflows that fired, by workflow.",
+		}, []string{"workflow"}),
+		skips: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "switchboard_workflow_skips_total", Help: "Workflows or steps that did not act, by workflow and reason.",
+		}, []string{"workflow", "reason"}),
+		replyLatency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "switchboard_reply_latency_seconds", Help: "From a message's arrival to its reply being sent.",
+			Buckets: []float64{.005, .01, .02, .05, .1, .5, 1, 10, 60, 600, 3600, 86400},
+		}, []string{"connector"}),
+		stepLatency: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "switchboard_step_seconds", Help: "Time to execute one due step.",
+			Buckets: prometheus.ExponentialBuckets(0.0005, 2, 16),
+		}),
+		deadLetters: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "switchboard_dead_letters_total", Help: "Steps dead-lettered, by workflow.",
+		}, []string{"workflow"}),
+		pluginRestart: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "switchboard_plugin_restarts_total", Help: "Plugin restarts after a crash or hang, by plugin.",
+		}, []string{"plugin"}),
+	}
+	reg.MustRegister(m.messagesIn, m.messagesOut, m.fires, m.skips, m.replyLatency, m.stepLatency, m.deadLetters, m.pluginRestart)
+	return m
+}
+
+func (m *metrics) sent(connector, account string, latency time.Duration) {
+	m.messagesOut.WithLabelValues(connector, account).Inc()
+	m.replyLatency.WithLabelValues(connector).Observe(latency.Seconds())
+}
+
+// stepSkipped counts by the reason's first word ("unless_answered",
+// "reply", "circuit", …) to keep the label's values few.
+func (m *metrics) stepSkipped(workflow, reason string) {
+	m.skips.WithLabelValues(workflow, reasonLabel(reason)).Inc()
+}
+
+func (m *metrics) deadLettered(workflow string) { m.deadLetters.WithLabelValues(workflow).Inc() }
+
+func reasonLabel(reason string) string {
+	for i, r := range reason {
+		if r == ':' || r == ' ' {
+			return reason[:i]
+		}
+	}
+	return reason
+}

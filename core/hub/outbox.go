@@ -1,0 +1,89 @@
+package hub
+
+import (
+	"context"
+	"time"
+)
+
+// outboxBatch bounds one publish.
+const outboxBatch = 1000
+
+// publishOutbox hands stored work to the queue: rows are published, then
+// deleted. A crash between the two publishes them again, which the queue's
+// de-duplication and the idempotent consumers absorb.
+func (h *Hub) publishOutbox(ctx context.Context) {
+	failures := 0
+	for ctx.Err() == nil {
+		rows, err := h.store.Outbox(ctx, outboxBatch)
+		if err == nil && len(rows) > 0 {
+			items := make([]Work, len(rows))
+			ids := make([]int64, len(rows))
+			for i, r := range rows {
+				items[i] = Work{Subject: r.Subject, DedupID: r.DedupID, Payload: r.Payload}
+				ids[i] = r.ID
+			}
+			if err = h.queue.Publish(ctx, items); err == nil {
+				err = h.store.Published(ctx, ids)
+			}
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			failures++
+			h.log.Warn("outbox: publishing failed; will retry", "error", err, "failures", failures)
+			h.sleep(ctx, min(time.Duration(failures)*100*time.Millisecond, 5*time.Second))
+			continue
+		}
+		failures = 0
+		if len(rows) == outboxBatch {
+			continue // more are waiting
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-h.outboxKick:
+		case <-h.clock.After(time.Second): // rows written by other nodes
+		}
+	}
+}
+
+// schedule releases due steps to the queue, sleeping until the next one
+// falls due on the hub's clock, or until a new plan or retry wakes it.
+func (h *Hub) schedule(ctx context.Context) {
+	for ctx.Err() == nil {
+		n, err := h.store.ReleaseDue(ctx, h.clock.Now(), outboxBatch)
+		if err != nil {
+			if ctx.Err() == nil {
+				h.log.Warn("scheduler: releasing due steps failed; will retry", "error", err)
+				h.sleep(ctx, time.Second)
+			}
+			continue
+		}
+		if n > 0 {
+			h.wakeOutbox()
+			continue
+		}
+		wait := 5 * time.Second // steps planned by other nodes
+		if next, err := h.store.NextDue(ctx); err == nil && !next.IsZero() {
+			wait = min(wait, max(next.Sub(h.clock.Now()), 0))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-h.schedKick:
+		case <-h.clock.After(wait):
+		}
+	}
+}
+
+// sleep waits on the real clock: backoff after infrastructure failures is
+// not virtual time.
+func (h *Hub) sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}

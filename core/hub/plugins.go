@@ -1,0 +1,117 @@
+package hub
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/switchboard-hub/switchboard/core/config"
+	"github.com/switchboard-hub/switchboard/core/pluginconfig"
+	"github.com/switchboard-hub/switchboard/core/pluginhost"
+	"github.com/switchboard-hub/switchboard/sdk"
+)
+
+// plugins are the running plugin instances of one configuration.
+type plugins struct {
+	connectors map[string]*pluginhost.Connector // by "type/account"
+	actions    map[string]*pluginhost.Action    // by "type/name"
+}
+
+func connectorKey(typ, account string) string { return typ + "/" + account }
+
+// stateFor gives a plugin instance its durable state.
+type stateFor func(kind sdk.Kind, name, instance string) sdk.State
+
+// startPlugins starts and configures every connector and action of cfg.
+// Nothing is left running when one fails: invalid configuration never
+// half-starts.
+func startPlugins(ctx context.Context, cfg *config.Config, dir string, state stateFor, opts pluginhost.Options) (*plugins, error) {
+	p := &plugins{connectors: map[string]*pluginhost.Connector{}, actions: map[string]*pluginhost.Action{}}
+	ok := false
+	defer func() {
+		if !ok {
+			p.close()
+		}
+	}()
+	for _, c := range cfg.Connectors {
+		spec, err := specFor(cfg, dir, sdk.KindConnector, c.Type, c.Name)
+		if err != nil {
+			return nil, err
+		}
+		inst, err := pluginhost.StartConnector(spec, opts)
+		if err != nil {
+			return nil, err
+		}
+		p.connectors[connectorKey(c.Type, c.Name)] = inst
+		diags, err := inst.Configure(ctx, sdk.ConfigureRequest{Instance: c.Name, Config: c.Config, State: state(sdk.KindConnector, c.Type, c.Name)})
+		if err := configureError(spec, c.Body, diags, err); err != nil {
+			return nil, err
+		}
+	}
+	for _, a := range cfg.Actions {
+		spec, err := specFor(cfg, dir, sdk.KindAction, a.Type, a.Name)
+		if err != nil {
+			return nil, err
+		}
+		inst, err := pluginhost.StartAction(spec, opts)
+		if err != nil {
+			return nil, err
+		}
+		p.actions[a.Type+"/"+a.Name] = inst
+		diags, err := inst.Configure(ctx, sdk.ConfigureRequest{Instance: a.Name, Config: a.Config, State: state(sdk.KindAction, a.Type, a.Name)})
+		if err := configureError(spec, a.Body, diags, err); err != nil {
+			return nil, err
+		}
+	}
+	ok = true
+	return p, nil
+}
+
+func specFor(cfg *config.Config, dir string, kind sdk.Kind, typ, instance string) (pluginhost.Spec, error) {
+	spec := pluginhost.Spec{Kind: kind, Name: typ, Instance: instance}
+	if pb := cfg.Plugin(kind, typ); pb != nil {
+		spec.Path, spec.SHA256, spec.Env = pb.Path, pb.SHA256, pb.Env
+	}
+	if spec.Path == "" {
+		path, err := pluginhost.Find(dir, kind, typ)
+		if err != nil {
+			return spec, err
+		}
+		spec.Path = path
+	}
+	return spec, nil
+}
+
+// configureError turns a plugin's rejection of its configuration into an
+// error that points at the user's file and line.
+func configureError(spec pluginhost.Spec, body hcl.Body, diags sdk.Diagnostics, err error) error {
+	if err != nil {
+		return fmt.Errorf("%s: configure: %w", spec, err)
+	}
+	if !diags.HasErrors() {
+		return nil
+	}
+	var msgs []string
+	for _, d := range pluginconfig.Diagnostics(body, diags) {
+		if d.Severity == hcl.DiagError {
+			msgs = append(msgs, d.Error())
+		}
+	}
+	return fmt.Errorf("%s rejects its configuration: %s", spec, strings.Join(msgs, "; "))
+}
+
+func (p *plugins) connector(typ, account string) (*pluginhost.Connector, bool) {
+	c, ok := p.connectors[connectorKey(typ, account)]
+	return c, ok
+}
+
+func (p *plugins) close() {
+	for _, c := range p.connectors {
+		c.Close()
+	}
+	for _, a := range p.actions {
+		a.Close()
+	}
+}

@@ -1,0 +1,86 @@
+package hub
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/switchboard-hub/switchboard/sdk"
+)
+
+// Reply sends a person's reply into a thread through its connector, with
+// the caller's idempotency key, and records it, so that delayed automatic
+// replies with unless_answered stand down.
+func (h *Hub) Reply(ctx context.Context, threadID, text, key string) (string, error) {
+	th, msgs, err := h.store.Thread(ctx, threadID)
+	if err != nil {
+		return "", err
+	}
+	conn, ok := h.gen.Load().plugins.connector(th.Connector, th.Account)
+	if !ok {
+		return "", sdk.Permanent(fmt.Errorf("no connector %q %q is configured for this thread any more", th.Connector, th.Account))
+	}
+	out := sdk.OutboundMessage{Channel: th.Channel, Thread: th.ExternalID, Text: text}
+	for i := len(msgs) - 1; i >= 0; i-- { // answer the buyer's latest message
+		if msgs[i].Direction == sdk.Inbound {
+			out.Recipients = []sdk.Party{msgs[i].Sender}
+			out.InReplyTo = msgs[i].ExternalID
+			out.Subject = msgs[i].Subject
+			break
+		}
+	}
+	// The key is the caller's, scoped to the thread, so that a retried
+	// request reaches the vendor with the same key.
+	res, err := conn.Send(ctx, []sdk.SendItem{{IdempotencyKey: "manual/" + threadID + "/" + key, Message: out}})
+	if err == nil {
+		err = res[0].Err
+	}
+	if err != nil {
+		return "", err
+	}
+	now := h.clock.Now()
+	sent := sdk.Message{
+		ExternalID: res[0].ExternalID, Connector: th.Connector, Account: th.Account, Channel: th.Channel,
+		Thread: th.ExternalID, Direction: sdk.Outbound, Recipients: out.Recipients, Subject: out.Subject,
+		Text: text, SentAt: now, InReplyTo: out.InReplyTo,
+	}
+	if err := h.store.RecordAgentReply(ctx, threadID, sent, now); err != nil {
+		return res[0].ExternalID, fmt.Errorf("the reply was sent, but recording it failed: %w", err)
+	}
+	h.metrics.messagesOut.WithLabelValues(th.Connector, th.Account).Inc()
+	return res[0].ExternalID, nil
+}
+
+// Workflows lists the running configuration's workflows with their
+// run-time state.
+func (h *Hub) Workflows(ctx context.Context) ([]WorkflowInfo, error) {
+	g := h.gen.Load()
+	overrides, err := h.store.WorkflowOverrides(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]WorkflowInfo, 0, len(g.cfg.Workflows))
+	for _, w := range g.cfg.Workflows {
+		enabled := w.Enabled
+		if v, ok := overrides[w.Name]; ok {
+			enabled = v
+		}
+		var sources []string
+		for _, s := range w.Trigger.Sources {
+			sources = append(sources, s.String())
+		}
+		out = append(out, WorkflowInfo{Name: w.Name, Description: w.Description, Enabled: enabled,
+			Priority: w.Priority, Mode: w.Trigger.Mode.String(), Sources: sources, Steps: len(w.Steps)})
+	}
+	return out, nil
+}
+
+// WorkflowInfo is a workflow as the API lists it.
+type WorkflowInfo struct {
+	Name        string   `json:"name"`
+	Description string   `json:"description"`
+	Enabled     bool     `json:"enabled"`
+	Priority    int      `json:"priority"`
+	Mode        string   `json:"mode"`
+	Sources     []string `json:"sources"`
+	Steps       int      `json:"steps"`
+}

@@ -1,0 +1,80 @@
+package hub
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/switchboard-hub/switchboard/core/pluginhost"
+	"github.com/switchboard-hub/switchboard/sdk"
+)
+
+// MaxWebhookBody bounds what a vendor may post to a webhook.
+const MaxWebhookBody = 10 << 20
+
+// Webhooks serves /hooks/<connector>/<account>[/…]: the connector verifies
+// and parses the request, the hub stores what it found, and only then
+// answers the vendor. A request the hub could not store is answered 503,
+// so that the vendor delivers it again; nothing is acknowledged and lost.
+func (h *Hub) Webhooks() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rest := strings.TrimPrefix(r.URL.Path, "/hooks/")
+		parts := strings.SplitN(rest, "/", 3)
+		if len(parts) < 2 || parts[0] == "" || parts[1] == "" {
+			http.Error(w, "webhook address is /hooks/<connector>/<account>", http.StatusNotFound)
+			return
+		}
+		typ, account := parts[0], parts[1]
+		conn, ok := h.gen.Load().plugins.connector(typ, account)
+		if !ok {
+			http.Error(w, "no connector "+typ+" "+account+" is configured", http.StatusNotFound)
+			return
+		}
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxWebhookBody))
+		var tooLarge *http.MaxBytesError
+		switch {
+		case errors.As(err, &tooLarge):
+			http.Error(w, "body larger than 10 MiB", http.StatusRequestEntityTooLarge)
+			return
+		case err != nil:
+			http.Error(w, "body unreadable: "+err.Error(), http.StatusBadRequest)
+			return
+		}
+		path := "/"
+		if len(parts) == 3 {
+			path += parts[2]
+		}
+		res, err := conn.HandleWebhook(r.Context(), &sdk.WebhookRequest{
+			Method: r.Method, Path: path, RawQuery: r.URL.RawQuery, Header: r.Header, Body: body, RemoteAddr: r.RemoteAddr,
+		})
+		if err != nil {
+			status := http.StatusServiceUnavailable // the vendor retries
+			var ce *pluginhost.CallError
+			if sdk.KindOf(err) == sdk.KindPermanent && !errors.As(err, &ce) {
+				status = http.StatusBadRequest
+			}
+			h.log.Warn("webhook failed", "connector", typ, "account", account, "error", err)
+			http.Error(w, http.StatusText(status), status)
+			return
+		}
+		if res.Status >= 200 && res.Status < 300 && len(res.Messages) > 0 {
+			if _, err := h.Ingest(r.Context(), typ, account, res.Messages, nil); err != nil {
+				h.log.Error("webhook: storing messages failed; the vendor will retry", "connector", typ, "account", account, "error", err)
+				http.Error(w, "could not store the messages; try again", http.StatusServiceUnavailable)
+				return
+			}
+		}
+		for k, vs := range res.Header {
+			for _, v := range vs {
+				w.Header().Add(k, v)
+			}
+		}
+		status := res.Status
+		if status == 0 {
+			status = http.StatusOK
+		}
+		w.WriteHeader(status)
+		_, _ = w.Write(res.Body)
+	})
+}

@@ -1,0 +1,491 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/switchboard-hub/switchboard/core/workflow"
+	"github.com/switchboard-hub/switchboard/sdk"
+)
+
+const stepColumns = `key, message_id, thread_id, workflow, step, due_at, state, attempts, attempted_at, retry_at,
+    last_error, external_id, updated_at`
+
+// storedStep is a step row with the columns Step does not show.
+type storedStep struct {
+	Step
+	attemptedAt time.Time
+}
+
+func scanStep(sc scanner) (*storedStep, error) {
+	var (
+		st                 storedStep
+		due, updated       int64
+		attempts           int64
+		attempted, retryAt nanos
+		state              string
+	)
+	if err := sc.Scan(&st.Key, &st.MessageID, &st.ThreadID, &st.Workflow, &st.Step.Step, &due, &state, &attempts, &attempted, &retryAt,
+		&st.LastError, &st.ExternalID, &updated); err != nil {
+		return nil, err
+	}
+	st.DueAt, st.State, st.Attempts = fromNanos(due), StepState(state), int(attempts)
+	st.attemptedAt, st.RetryAt, st.UpdatedAt = attempted.Time(), retryAt.Time(), fromNanos(updated)
+	return &st, nil
+}
+
+// lockStep loads a step for a change (on PostgreSQL, locking its row).
+func (s *sqlStore) lockStep(ctx context.Context, t *tx, key string) (*storedStep, error) {
+	st, err := scanStep(t.queryRow(ctx, "SELECT "+stepColumns+" FROM steps WHERE key = ?"+s.d.forUpdate(), key))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, fmt.Errorf("step %q: %w", key, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load step: %w", err)
+	}
+	return st, nil
+}
+
+func (s *sqlStore) Plan(ctx context.Context, messageID string, d workflow.Decision, now time.Time) error {
+	what := "plan message " + messageID
+	if now.IsZero() {
+		return fmt.Errorf("store: %s: no time given", what)
+	}
+	steps := make([]workflow.Planned, 0, len(d.Steps))
+	seen := map[string]bool{}
+	for i, p := range d.Steps {
+		switch {
+		case p.Key == "":
+			return fmt.Errorf("store: %s: step %d (%s/%s) has no key", what, i, p.Workflow, p.Step)
+		case p.MessageID != "" && p.MessageID != messageID:
+			return fmt.Errorf("store: %s: step %q belongs to message %s", what, p.Key, p.MessageID)
+		case p.DueAt.IsZero():
+			return fmt.Errorf("store: %s: step %q has no due time", what, p.Key)
+		case seen[p.Key]:
+			continue
+		}
+		seen[p.Key] = true
+		p.MessageID = messageID
+		steps = append(steps, p)
+	}
+	explanation, err := encodeExplanation(d.Explanation)
+	if err != nil {
+		return fmt.Errorf("store: %s: %w", what, err)
+	}
+	return s.write(ctx, what, false, func(t *tx) error {
+		var threadID string
+		err := t.queryRow(ctx, "SELECT thread_id FROM messages WHERE id = ?", messageID).Scan(&threadID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("message %s: %w", messageID, ErrNotFound)
+		}
+		if err != nil {
+			return fmt.Errorf("load message: %w", err)
+		}
+		if _, err := t.exec(ctx, "INSERT INTO explanations (message_id, body, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+			messageID, explanation, stamp(now)); err != nil {
+			return fmt.Errorf("store explanation: %w", err)
+		}
+		inserted := map[string]bool{}
+		const cols = 10
+		for _, c := range s.d.chunks(len(steps), cols) {
+			args := make([]any, 0, (c[1]-c[0])*cols)
+			for _, p := range steps[c[0]:c[1]] {
+				state, queued := StepPending, 0
+				if !p.DueAt.After(now) {
+					state, queued = StepQueued, 1
+				}
+				args = append(args, p.Key, messageID, threadID, p.Workflow, p.Step, stamp(p.DueAt), string(state), queued, stamp(now), stamp(now))
+			}
+			rows, err := t.query(ctx, `INSERT INTO steps (key, message_id, thread_id, workflow, step, due_at, state, queued_count, created_at, updated_at)
+VALUES `+placeholders(c[1]-c[0], cols)+` ON CONFLICT (key) DO NOTHING RETURNING key`, args...)
+			if err != nil {
+				return fmt.Errorf("insert steps: %w", err)
+			}
+			for rows.Next() {
+				var key string
+				if err := rows.Scan(&key); err != nil {
+					rows.Close()
+					return fmt.Errorf("insert steps: %w", err)
+				}
+				inserted[key] = true
+				t.wrote(1)
+			}
+			if err := closeRows(rows); err != nil {
+				return fmt.Errorf("insert steps: %w", err)
+			}
+		}
+		var outbox []OutboxRow
+		for _, p := range steps {
+			if inserted[p.Key] && !p.DueAt.After(now) {
+				outbox = append(outbox, stepRow(p.Key, 1))
+			}
+		}
+		return s.insertOutbox(ctx, t, outbox, now)
+	})
+}
+
+// stepRow is the outbox row for the n-th queueing of a step.
+func stepRow(key string, n int) OutboxRow {
+	return OutboxRow{Subject: SubjectSteps, DedupID: key + "/" + strconv.Itoa(n), Payload: []byte(key)}
+}
+
+func (s *sqlStore) ReleaseDue(ctx context.Context, now time.Time, limit int) (int, error) {
+	if limit <= 0 {
+		return 0, fmt.Errorf("store: release due steps: limit %d must be positive", limit)
+	}
+	if now.IsZero() {
+		return 0, errors.New("store: release due steps: no time given")
+	}
+	type released struct {
+		key   string
+		count int
+		at    int64
+	}
+	var moved []released
+	err := s.write(ctx, "release due steps", false, func(t *tx) error {
+		moved = moved[:0]
+		// Retrying steps first: they are few, and have waited already.
+		for _, from := range []struct{ state, column string }{{"retrying", "retry_at"}, {"pending", "due_at"}} {
+			left := limit - len(moved)
+			if left == 0 {
+				break
+			}
+			// The due keys are chosen (and on PostgreSQL locked) once, in a
+			// materialized CTE: as a plain IN subquery the planner may run
+			// the locking, limited SELECT more than once and move more rows
+			// than the limit.
+			rows, err := t.query(ctx, `WITH due AS MATERIALIZED (
+    SELECT key FROM steps WHERE state = ? AND `+from.column+` <= ? ORDER BY `+from.column+`, key LIMIT ?`+s.d.skipLocked()+`)
+UPDATE steps SET state = 'queued', queued_count = queued_count + 1, updated_at = ?
+WHERE key IN (SELECT key FROM due) AND state = ?
+RETURNING key, queued_count, `+from.column,
+				from.state, stamp(now), left, stamp(now), from.state)
+			if err != nil {
+				return fmt.Errorf("queue %s steps: %w", from.state, err)
+			}
+			n := len(moved)
+			for rows.Next() {
+				var r released
+				if err := rows.Scan(&r.key, &r.count, &r.at); err != nil {
+					rows.Close()
+					return fmt.Errorf("queue %s steps: %w", from.state, err)
+				}
+				moved = append(moved, r)
+			}
+			if err := closeRows(rows); err != nil {
+				return fmt.Errorf("queue %s steps: %w", from.state, err)
+			}
+			t.wrote(len(moved) - n)
+		}
+		slices.SortFunc(moved, func(a, b released) int {
+			return cmp.Or(cmp.Compare(a.at, b.at), cmp.Compare(a.key, b.key))
+		})
+		outbox := make([]OutboxRow, len(moved))
+		for i, r := range moved {
+			outbox[i] = stepRow(r.key, r.count)
+		}
+		return s.insertOutbox(ctx, t, outbox, now)
+	})
+	if err != nil {
+		return 0, err
+	}
+	return len(moved), nil
+}
+
+func (s *sqlStore) NextDue(ctx context.Context) (time.Time, error) {
+	var next time.Time
+	err := s.read(ctx, "next due step", func(t *tx) error {
+		var due, retry nanos
+		if err := t.queryRow(ctx, `SELECT (SELECT MIN(due_at) FROM steps WHERE state = 'pending'),
+       (SELECT MIN(retry_at) FROM steps WHERE state = 'retrying')`).Scan(&due, &retry); err != nil {
+			return err
+		}
+		next = due.Time()
+		if r := retry.Time(); !r.IsZero() && (next.IsZero() || r.Before(next)) {
+			next = r
+		}
+		return nil
+	})
+	return next, err
+}
+
+func (s *sqlStore) BeginAttempt(ctx context.Context, key string, now time.Time) (*Step, error) {
+	if now.IsZero() {
+		return nil, fmt.Errorf("store: begin step %q: no time given", key)
+	}
+	var step *Step
+	err := s.write(ctx, fmt.Sprintf("begin step %q", key), false, func(t *tx) error {
+		st, err := s.lockStep(ctx, t, key)
+		if err != nil {
+			return err
+		}
+		was := false
+		switch st.State {
+		case StepQueued:
+		case StepAttempted:
+			if since := now.Sub(st.attemptedAt); !st.attemptedAt.IsZero() && since < s.lease {
+				return fmt.Errorf("a worker began it at %s, %s ago, within the lease of %s: %w",
+					st.attemptedAt.Format(time.RFC3339Nano), since, s.lease, ErrStepHeld)
+			}
+			was = true // its worker died: the caller asks the connector first
+		default:
+			return fmt.Errorf("it is %s: %w", st.State, ErrNotClaimable)
+		}
+		n, err := t.exec(ctx, "UPDATE steps SET state = 'attempted', attempts = attempts + 1, attempted_at = ?, updated_at = ? WHERE key = ? AND state = ?",
+			stamp(now), stamp(now), key, string(st.State))
+		if err != nil {
+			return fmt.Errorf("mark attempted: %w", err)
+		}
+		if n != 1 {
+			return errConflict
+		}
+		st.State, st.Attempts, st.WasAttempted, st.UpdatedAt = StepAttempted, st.Attempts+1, was, now
+		step = &st.Step
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return step, nil
+}
+
+// finishedAs is the state a result leaves a step in.
+func finishedAs(k ResultKind) StepState {
+	switch k {
+	case ResultSkipped:
+		return StepSkipped
+	case ResultWaiting:
+		return StepPending
+	}
+	return StepDone
+}
+
+func (s *sqlStore) Finish(ctx context.Context, key string, r Result) error {
+	what := fmt.Sprintf("finish step %q (%s)", key, r.Kind)
+	switch {
+	case r.Kind != ResultSent && r.Kind != ResultApplied && r.Kind != ResultExecuted && r.Kind != ResultSkipped && r.Kind != ResultWaiting:
+		return fmt.Errorf("store: %s: unknown result kind; use sent, applied, executed, skipped or waiting", what)
+	case r.At.IsZero():
+		return fmt.Errorf("store: %s: the result has no time", what)
+	case r.Kind == ResultWaiting && r.Until.IsZero():
+		return fmt.Errorf("store: %s: a waiting result needs the time to wait until", what)
+	}
+	return s.write(ctx, what, false, func(t *tx) error {
+		st, err := s.lockStep(ctx, t, key)
+		if err != nil {
+			return err
+		}
+		if st.State != StepAttempted {
+			if st.State == finishedAs(r.Kind) {
+				return nil // finished already: a redelivery
+			}
+			return fmt.Errorf("it is %s, not attempted: %w", st.State, ErrNotClaimable)
+		}
+		at := stamp(r.At)
+		var q string
+		args := []any{}
+		switch r.Kind {
+		case ResultSent:
+			if err := s.recordSent(ctx, t, st, r); err != nil {
+				return err
+			}
+			q, args = "state = 'done', external_id = ?", append(args, clean(r.ExternalID))
+		case ResultApplied:
+			if err := s.applyToThread(ctx, t, st.ThreadID, r); err != nil {
+				return err
+			}
+			q = "state = 'done'"
+		case ResultExecuted:
+			q, args = "state = 'done', outputs = ?", append(args, nonNil(r.Outputs))
+		case ResultSkipped:
+			q, args = "state = 'skipped', reason = ?", append(args, clean(r.Reason))
+		case ResultWaiting:
+			q, args = "state = 'pending', due_at = ?, reason = ?", append(args, stamp(r.Until), clean(r.Reason))
+		}
+		args = append(args, at, key)
+		if _, err := t.exec(ctx, "UPDATE steps SET "+q+", updated_at = ? WHERE key = ?", args...); err != nil {
+			return fmt.Errorf("update step: %w", err)
+		}
+		return nil
+	})
+}
+
+// recordSent stores a workflow's reply in its thread and counts it there.
+func (s *sqlStore) recordSent(ctx context.Context, t *tx, st *storedStep, r Result) error {
+	var (
+		th       outboundThread
+		lastAuto nanos
+	)
+	err := t.queryRow(ctx, "SELECT id, connector, account, channel, external_id, last_auto_reply_at FROM threads WHERE id = ?"+s.d.forUpdate(), st.ThreadID).
+		Scan(&th.id, &th.connector, &th.account, &th.channel, &th.external, &lastAuto)
+	if err != nil {
+		return fmt.Errorf("lock thread %s: %w", st.ThreadID, err)
+	}
+	m := sdk.Message{ExternalID: r.ExternalID, AutoGenerated: true, SentAt: r.At}
+	if o := r.Reply; o != nil {
+		m.Channel, m.Thread, m.Recipients, m.Subject, m.Text, m.HTML = o.Channel, o.Thread, o.Recipients, o.Subject, o.Text, o.HTML
+		m.Attachments, m.InReplyTo, m.OrderRef, m.Headers = o.Attachments, o.InReplyTo, o.OrderRef, o.Headers
+	}
+	if err := s.insertOutbound(ctx, t, th, m, "workflow", st.Key, r.At); err != nil {
+		return err
+	}
+	if _, err := t.exec(ctx, "UPDATE threads SET last_auto_reply_at = ?, auto_replies = auto_replies + 1, updated_at = ? WHERE id = ?",
+		stamp(later(lastAuto.Time(), r.At)), stamp(r.At), th.id); err != nil {
+		return fmt.Errorf("update thread: %w", err)
+	}
+	return nil
+}
+
+// applyToThread merges tags (each once, in the order first given) and sets
+// the status and assignee that are not empty.
+func (s *sqlStore) applyToThread(ctx context.Context, t *tx, threadID string, r Result) error {
+	var tagsText string
+	err := t.queryRow(ctx, "SELECT tags FROM threads WHERE id = ?"+s.d.forUpdate(), threadID).Scan(&tagsText)
+	if err != nil {
+		return fmt.Errorf("lock thread %s: %w", threadID, err)
+	}
+	tags, err := parseTags(tagsText)
+	if err != nil {
+		return fmt.Errorf("thread %s: %w", threadID, err)
+	}
+	for _, tag := range r.Tags {
+		if tag = clean(tag); tag != "" && !slices.Contains(tags, tag) {
+			tags = append(tags, tag)
+		}
+	}
+	if _, err := t.exec(ctx, `UPDATE threads SET tags = ?,
+    status = CASE WHEN ? = '' THEN status ELSE ? END,
+    assignee = CASE WHEN ? = '' THEN assignee ELSE ? END,
+    updated_at = ? WHERE id = ?`,
+		tagsJSON(tags), clean(r.Status), clean(r.Status), clean(r.Assignee), clean(r.Assignee), stamp(r.At), threadID); err != nil {
+		return fmt.Errorf("update thread: %w", err)
+	}
+	return nil
+}
+
+func (s *sqlStore) Retry(ctx context.Context, key string, retryAt time.Time, reason string, dead bool) error {
+	what := fmt.Sprintf("retry step %q", key)
+	if dead {
+		what = fmt.Sprintf("dead-letter step %q", key)
+	} else if retryAt.IsZero() {
+		return fmt.Errorf("store: %s: no retry time given", what)
+	}
+	return s.write(ctx, what, false, func(t *tx) error {
+		st, err := s.lockStep(ctx, t, key)
+		if err != nil {
+			return err
+		}
+		switch {
+		case st.State == StepAttempted:
+		case dead && st.State == StepDead, !dead && st.State == StepRetrying:
+			return nil // a redelivery
+		default:
+			return fmt.Errorf("it is %s, not attempted: %w", st.State, ErrNotClaimable)
+		}
+		// Retry is given no clock: the update time is the retry time, or
+		// for a dead letter the time given (callers pass now) or else the
+		// start of the failed attempt.
+		updated := st.attemptedAt
+		if dead && !retryAt.IsZero() {
+			updated = retryAt
+		}
+		if updated.IsZero() {
+			updated = st.UpdatedAt
+		}
+		if dead {
+			_, err = t.exec(ctx, "UPDATE steps SET state = 'dead', last_error = ?, updated_at = ? WHERE key = ?", clean(reason), stamp(updated), key)
+		} else {
+			_, err = t.exec(ctx, "UPDATE steps SET state = 'retrying', retry_at = ?, last_error = ?, updated_at = ? WHERE key = ?",
+				stamp(retryAt), clean(reason), stamp(updated), key)
+		}
+		if err != nil {
+			return fmt.Errorf("update step: %w", err)
+		}
+		return nil
+	})
+}
+
+func (s *sqlStore) Outputs(ctx context.Context, messageID, workflowName string) (map[string][]byte, error) {
+	out := map[string][]byte{}
+	err := s.read(ctx, fmt.Sprintf("outputs of message %s, workflow %q", messageID, workflowName), func(t *tx) error {
+		rows, err := t.query(ctx, "SELECT step, outputs FROM steps WHERE message_id = ? AND workflow = ? AND state = 'done' AND outputs IS NOT NULL",
+			messageID, workflowName)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var (
+				step string
+				b    []byte
+			)
+			if err := rows.Scan(&step, &b); err != nil {
+				rows.Close()
+				return err
+			}
+			out[step] = nonNil(b)
+		}
+		return closeRows(rows)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (s *sqlStore) DeadLetters(ctx context.Context, limit int) ([]Step, error) {
+	if limit <= 0 {
+		return nil, fmt.Errorf("store: list dead letters: limit %d must be positive", limit)
+	}
+	var out []Step
+	err := s.read(ctx, "list dead letters", func(t *tx) error {
+		rows, err := t.query(ctx, "SELECT "+stepColumns+" FROM steps WHERE state = 'dead' ORDER BY updated_at DESC, key DESC LIMIT ?", limit)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			st, err := scanStep(rows)
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			out = append(out, st.Step)
+		}
+		return closeRows(rows)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (s *sqlStore) RetryDead(ctx context.Context, key string, now time.Time) error {
+	if now.IsZero() {
+		return fmt.Errorf("store: retry dead step %q: no time given", key)
+	}
+	return s.write(ctx, fmt.Sprintf("retry dead step %q", key), false, func(t *tx) error {
+		st, err := s.lockStep(ctx, t, key)
+		if err != nil {
+			return err
+		}
+		switch st.State {
+		case StepDead:
+		case StepQueued:
+			return nil // retried already
+		default:
+			return fmt.Errorf("it is %s, not dead: %w", st.State, ErrNotClaimable)
+		}
+		var count int
+		if err := t.queryRow(ctx, "UPDATE steps SET state = 'queued', queued_count = queued_count + 1, updated_at = ? WHERE key = ? RETURNING queued_count",
+			stamp(now), key).Scan(&count); err != nil {
+			return fmt.Errorf("queue step: %w", err)
+		}
+		t.wrote(1)
+		return s.insertOutbox(ctx, t, []OutboxRow{stepRow(key, count)}, now)
+	})
+}

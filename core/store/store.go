@@ -1,0 +1,245 @@
+// Package store is the hub's source of truth: threads, messages, contacts
+// and their sender identities, planned steps with their due times, the
+// outbox, claims, cursors, plugin state and dead letters, in SQL. SQLite
+// (modernc.org/sqlite, no cgo; one writer connection, BEGIN IMMEDIATE, a
+// busy timeout) is the embedded default; PostgreSQL (pgx) serves many nodes.
+// One implementation speaks both dialects, and one test suite
+// (storetest) runs against both.
+//
+// Every method is one transaction and a unit of the delivery invariants
+// (see DESIGN.md, "Delivery, state and scale"): inbound messages are
+// de-duplicated for good by (connector, account, external id); what is to be
+// published is written to the outbox in the same transaction as the fact
+// that caused it; claims are conditional updates, so that two workers on one
+// node or many cannot both win; every method is idempotent under
+// redelivery.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/switchboard-hub/switchboard/core/workflow"
+	"github.com/switchboard-hub/switchboard/sdk"
+)
+
+// Store is the hub's persistent state.
+type Store interface {
+	// Ingest stores a batch from one connector account in one transaction:
+	// messages are inserted unless (connector, account, external id) is
+	// already stored, each new one gets its thread and contact (created as
+	// needed) and an outbox row on SubjectMessages, and the cursor moves to
+	// Cursor when it is not nil. It returns the messages that were new.
+	// Automatic messages (loop guard) are stored but never become a
+	// thread's first message or a contact's last one.
+	Ingest(ctx context.Context, b IngestBatch) ([]Ingested, error)
+
+	// Cursor returns a connector account's saved cursor (nil when none).
+	Cursor(ctx context.Context, connector, account string) ([]byte, error)
+
+	// Inbound loads a stored message with its thread and contact as they
+	// are now, and when the contact wrote before it, for the engine.
+	Inbound(ctx context.Context, messageID string) (*workflow.Inbound, error)
+
+	// Plan records the engine's decision for a message: its explanation and
+	// its planned steps (inserted unless their key exists). Steps due at or
+	// before now get an outbox row on SubjectSteps at once; later ones wait
+	// for ReleaseDue. Replanning the same message changes nothing.
+	Plan(ctx context.Context, messageID string, d workflow.Decision, now time.Time) error
+
+	// ReleaseDue moves up to limit steps to queued — pending ones due at or
+	// before now, retrying ones whose retry time has come — writing an
+	// outbox row for each, and returns how many it moved. With PostgreSQL,
+	// concurrent schedulers skip each other's rows (FOR UPDATE SKIP LOCKED).
+	ReleaseDue(ctx context.Context, now time.Time, limit int) (int, error)
+
+	// NextDue returns the earliest time a pending or retrying step falls
+	// due (zero when none), so the scheduler can sleep until then.
+	NextDue(ctx context.Context) (time.Time, error)
+
+	// BeginAttempt claims a queued step for execution: it becomes
+	// attempted, its attempt count grows, and the step is returned. A step
+	// attempted less than Options.AttemptLease ago is held by a live worker:
+	// ErrStepHeld, and the caller should try again after the lease. A
+	// finished step (or one not queued) is ErrNotClaimable. A step attempted
+	// longer ago — its worker died — is returned with WasAttempted set, so
+	// that the caller asks the connector (LookupSend) before sending again.
+	BeginAttempt(ctx context.Context, key string, now time.Time) (*Step, error)
+
+	// Finish ends an attempted step: sent (with the reply recorded on the
+	// thread as an automatic reply), applied (tags, status, assignee written
+	// to the thread), executed (outputs kept for later steps), skipped with a
+	// reason, or waiting until a time (back to pending).
+	Finish(ctx context.Context, key string, r Result) error
+
+	// Retry puts an attempted step back as retrying until retryAt (when
+	// ReleaseDue queues it again), or dead-letters it when dead is true.
+	Retry(ctx context.Context, key string, retryAt time.Time, reason string, dead bool) error
+
+	// Outputs returns the outputs of a message's earlier action steps in a
+	// workflow, by step name.
+	Outputs(ctx context.Context, messageID, workflow string) (map[string][]byte, error)
+
+	// Outbox returns up to limit unpublished outbox rows, oldest first, and
+	// Published deletes them once the queue has them.
+	Outbox(ctx context.Context, limit int) ([]OutboxRow, error)
+	Published(ctx context.Context, ids []int64) error
+
+	// RecordAgentReply notes a person's reply in a thread (unless_answered
+	// and first response time read it) and stores it as an outbound message.
+	RecordAgentReply(ctx context.Context, threadID string, m sdk.Message, at time.Time) error
+
+	// Claims grants automatic replies (per-thread window, breaker).
+	workflow.Claims
+
+	// PluginState is the durable key-value state of one plugin instance.
+	PluginState(kind sdk.Kind, name, instance string) sdk.State
+
+	// Queries for the HTTP API.
+	Threads(ctx context.Context, f ThreadFilter) ([]Thread, error)
+	Thread(ctx context.Context, id string) (*Thread, []sdk.Message, error)
+	Explanation(ctx context.Context, messageID string) (*workflow.Explanation, error)
+	DeadLetters(ctx context.Context, limit int) ([]Step, error)
+	// RetryDead puts a dead-lettered step back to queued, with an outbox row.
+	RetryDead(ctx context.Context, key string, now time.Time) error
+	// SetWorkflowEnabled records a run-time override; WorkflowOverrides lists them.
+	SetWorkflowEnabled(ctx context.Context, name string, enabled bool) error
+	WorkflowOverrides(ctx context.Context) (map[string]bool, error)
+
+	// Stats for metrics: pending due steps, queued, dead letters, outbox size.
+	Stats(ctx context.Context) (Stats, error)
+
+	Close() error
+}
+
+// Outbox subjects: what a row asks the queue to carry.
+const (
+	// SubjectMessages carries a stored message id to evaluate.
+	SubjectMessages = "messages"
+	// SubjectSteps carries a step key to execute.
+	SubjectSteps = "steps"
+)
+
+// IngestBatch is what one Poll or one webhook delivered.
+type IngestBatch struct {
+	Connector string
+	Account   string
+	Messages  []sdk.Message
+	// Cursor to save with the messages; nil leaves the cursor as it is.
+	Cursor     []byte
+	ReceivedAt time.Time
+}
+
+// Ingested is a newly stored message.
+type Ingested struct {
+	MessageID string
+	ThreadID  string
+	ContactID string
+}
+
+// OutboxRow is one thing to publish. DedupID is the queue's
+// de-duplication id: "connector/account/external_id" for messages, and
+// "<step key>/<n>" for the n-th time a step is queued, so that a step queued
+// again after a retry is not dropped as a duplicate.
+type OutboxRow struct {
+	ID      int64
+	Subject string
+	DedupID string
+	Payload []byte
+}
+
+// StepState is where a step is in its life.
+type StepState string
+
+const (
+	StepPending   StepState = "pending"   // waits for its due time
+	StepQueued    StepState = "queued"    // published, waits for a worker
+	StepAttempted StepState = "attempted" // a worker is (or was) executing it
+	StepRetrying  StepState = "retrying"  // failed, waits for retry_at
+	StepDone      StepState = "done"      // sent, applied or executed
+	StepSkipped   StepState = "skipped"   // a send-time check said no
+	StepDead      StepState = "dead"      // failed for good; a dead letter
+)
+
+// Step is a planned step as stored.
+type Step struct {
+	workflow.Planned
+	ThreadID     string
+	State        StepState
+	Attempts     int
+	WasAttempted bool
+	RetryAt      time.Time
+	LastError    string
+	ExternalID   string
+	UpdatedAt    time.Time
+}
+
+// ResultKind is how a step ended an attempt.
+type ResultKind string
+
+const (
+	ResultSent     ResultKind = "sent"
+	ResultApplied  ResultKind = "applied"
+	ResultExecuted ResultKind = "executed"
+	ResultSkipped  ResultKind = "skipped"
+	ResultWaiting  ResultKind = "waiting"
+)
+
+// Result ends an attempt.
+type Result struct {
+	Kind ResultKind
+	At   time.Time
+	// Sent: the vendor's id of the reply and the reply itself, stored as
+	// an outbound message of the thread.
+	ExternalID string
+	Reply      *sdk.OutboundMessage
+	// Applied: changes to the thread.
+	Tags     []string
+	Status   string
+	Assignee string
+	// Executed: the action's outputs (cty msgpack/JSON, opaque here).
+	Outputs []byte
+	// Skipped: why. Waiting: until when.
+	Reason string
+	Until  time.Time
+}
+
+// Thread is a thread as the API shows it.
+type Thread struct {
+	workflow.Thread
+	Connector string
+	Account   string
+	Channel   string
+	ContactID string
+	UpdatedAt time.Time
+}
+
+// ThreadFilter narrows Threads; zero fields do not filter.
+type ThreadFilter struct {
+	Connector string
+	Account   string
+	Status    string
+	Tag       string
+	// Unanswered: no person replied after the last buyer message.
+	Unanswered bool
+	Limit      int
+	// Before pages backwards by thread id (ULIDs sort by time).
+	Before string
+}
+
+// Stats are gauges for /metrics.
+type Stats struct {
+	PendingSteps int
+	QueuedSteps  int
+	DeadLetters  int
+	Outbox       int
+}
+
+// Errors callers act on.
+var (
+	ErrNotFound      = errors.New("not found")
+	ErrNotClaimable  = errors.New("step is finished or not queued")
+	ErrStepHeld      = errors.New("step is being executed by another worker")
+	ErrAlreadyExists = errors.New("already exists")
+)

@@ -1,0 +1,396 @@
+package store_test
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver, to drop test schemas
+
+	"github.com/switchboard-hub/switchboard/core/store"
+	"github.com/switchboard-hub/switchboard/core/store/storetest"
+	"github.com/switchboard-hub/switchboard/core/workflow"
+	"github.com/switchboard-hub/switchboard/sdk"
+)
+
+func TestSQLite(t *testing.T) {
+	t.Parallel()
+	storetest.Run(t, func(t *testing.T) store.Store { return openSQLite(t, "") })
+}
+
+func TestPostgres(t *testing.T) {
+	t.Parallel()
+	storetest.Run(t, func(t *testing.T) store.Store { return openPostgres(t) })
+}
+
+// openSQLite opens a new store in a temporary directory; query is appended
+// to the URL.
+func openSQLite(tb testing.TB, query string) store.Store {
+	tb.Helper()
+	s, err := store.Open(tb.Context(), "sqlite://"+filepath.Join(tb.TempDir(), "hub.db")+query, store.Options{})
+	if err != nil {
+		tb.Fatalf("open SQLite: %v", err)
+	}
+	return s
+}
+
+// The PostgreSQL server of the tests: SWITCHBOARD_TEST_POSTGRES, or the
+// local server with trust authentication as user postgres or root.
+var pg struct {
+	once  sync.Once
+	dsn   string
+	admin *sql.DB
+	err   error
+}
+
+const defaultPostgres = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+
+func postgres(tb testing.TB) (string, *sql.DB) {
+	tb.Helper()
+	pg.once.Do(func() {
+		candidates := []string{os.Getenv("SWITCHBOARD_TEST_POSTGRES")}
+		if candidates[0] == "" {
+			candidates = []string{defaultPostgres, "postgres://root@127.0.0.1:5432/test?sslmode=disable"}
+		}
+		var errs []error
+		for _, dsn := range candidates {
+			db, err := sql.Open("pgx", dsn)
+			if err == nil {
+				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+				err = db.PingContext(ctx)
+				cancel()
+			}
+			if err == nil {
+				pg.dsn, pg.admin = dsn, db
+				return
+			}
+			if db != nil {
+				db.Close()
+			}
+			errs = append(errs, fmt.Errorf("%s: %w", redact(dsn), err))
+		}
+		pg.err = errors.Join(errs...)
+	})
+	if pg.err != nil {
+		tb.Fatalf("PostgreSQL is unreachable, and these tests need it (they are never skipped):\n%v\n"+
+			"Start the server, or set SWITCHBOARD_TEST_POSTGRES to a reachable database, e.g. %s", pg.err, defaultPostgres)
+	}
+	return pg.dsn, pg.admin
+}
+
+var userinfo = regexp.MustCompile(`//[^@/]*:[^@/]*@`)
+
+// redact hides a password in a URL.
+func redact(dsn string) string { return userinfo.ReplaceAllString(dsn, "//…:…@") }
+
+var unsafeChars = regexp.MustCompile(`[^a-z0-9]+`)
+
+// openPostgres opens a store in a new schema of its own, dropped when the
+// test ends, so that tests and packages can run in parallel.
+func openPostgres(tb testing.TB) store.Store {
+	tb.Helper()
+	dsn, admin := postgres(tb)
+	suffix := make([]byte, 4)
+	rand.Read(suffix)
+	name := strings.Trim(unsafeChars.ReplaceAllString(strings.ToLower(tb.Name()), "_"), "_")
+	if len(name) > 40 {
+		name = name[len(name)-40:]
+	}
+	schema := "storetest_" + name + "_" + hex.EncodeToString(suffix)
+	tb.Cleanup(func() {
+		if _, err := admin.Exec("DROP SCHEMA IF EXISTS " + pgx.Identifier{schema}.Sanitize() + " CASCADE"); err != nil {
+			tb.Errorf("drop schema %s: %v", schema, err)
+		}
+	})
+	s, err := store.Open(tb.Context(), dsn, store.Options{Schema: schema})
+	if err != nil {
+		tb.Fatalf("open PostgreSQL store in schema %s: %v", schema, err)
+	}
+	return s
+}
+
+func TestOpenErrors(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	cases := []struct {
+		name, url string
+		opts      store.Options
+		want      string
+	}{
+		{"unknown scheme", "mysql://localhost/db", store.Options{}, `scheme "mysql" is not supported`},
+		{"schema on SQLite", filepath.Join(dir, "a.db"), store.Options{Schema: "x"}, "PostgreSQL option"},
+		{"unknown SQLite parameter", "sqlite://" + filepath.Join(dir, "b.db") + "?cache=shared", store.Options{}, `unknown parameter "cache"`},
+		{"bad synchronous", "sqlite://" + filepath.Join(dir, "c.db") + "?synchronous=off", store.Options{}, "synchronous must be normal or full"},
+		{"no file", "sqlite://", store.Options{}, "names no SQLite file"},
+		{"negative lease", filepath.Join(dir, "d.db"), store.Options{AttemptLease: -time.Second}, "negative"},
+		{"unreachable PostgreSQL", "postgres://nobody:secret@127.0.0.1:1/db?sslmode=disable&connect_timeout=5", store.Options{}, "connect to PostgreSQL nobody@127.0.0.1:1/db"},
+		{"directory missing", "sqlite:///nonexistent-dir/x/y/hub.db", store.Options{}, "open SQLite"},
+	}
+	for _, c := range cases {
+		s, err := store.Open(t.Context(), c.url, c.opts)
+		if err == nil {
+			s.Close()
+			t.Errorf("%s: no error", c.name)
+			continue
+		}
+		if !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: error %q, want it to say %q", c.name, err, c.want)
+		}
+		if strings.Contains(err.Error(), "secret") {
+			t.Errorf("%s: the error shows the password: %v", c.name, err)
+		}
+	}
+}
+
+// A store reopened (a restart) keeps everything, and migrating twice is
+// harmless; so is opening one PostgreSQL schema from two nodes at once.
+func TestReopen(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "hub.db")
+	for i := range 3 {
+		s, err := store.Open(t.Context(), path, store.Options{})
+		if err != nil {
+			t.Fatalf("open %d: %v", i, err)
+		}
+		got, err := s.Ingest(t.Context(), store.IngestBatch{Connector: "c", Account: "a", ReceivedAt: time.Unix(1e9, 0),
+			Messages: []sdk.Message{{ExternalID: "once", Thread: "t", Sender: sdk.Party{ID: "b"}}}})
+		if err != nil {
+			t.Fatalf("ingest %d: %v", i, err)
+		}
+		if want := map[bool]int{true: 1, false: 0}[i == 0]; len(got) != want {
+			t.Errorf("after %d restarts the message was new again", i)
+		}
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestPostgresConcurrentOpen(t *testing.T) {
+	t.Parallel()
+	dsn, admin := postgres(t)
+	schema := "storetest_concurrent_open_" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	t.Cleanup(func() { admin.Exec("DROP SCHEMA IF EXISTS " + pgx.Identifier{schema}.Sanitize() + " CASCADE") })
+	var wg sync.WaitGroup
+	errs := make([]error, 4)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s, err := store.Open(t.Context(), dsn, store.Options{Schema: schema})
+			if err == nil {
+				err = s.Close()
+			}
+			errs[i] = err
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatalf("nodes opening one schema at once: %v", err)
+	}
+	var versions int
+	if err := admin.QueryRow("SELECT COUNT(*) FROM " + pgx.Identifier{schema, "schema_version"}.Sanitize()).Scan(&versions); err != nil || versions != 1 {
+		t.Errorf("schema_version holds %d rows (%v), want 1", versions, err)
+	}
+}
+
+// The process is killed with SIGKILL while it ingests; every batch it
+// reported committed is there after a restart, with its cursor. This is
+// the guarantee synchronous=NORMAL in WAL mode gives (an OS crash is
+// another matter; see Open).
+func TestSQLiteSurvivesKill(t *testing.T) {
+	if path := os.Getenv("SWITCHBOARD_STORE_KILL_DB"); path != "" {
+		killChild(path)
+		return
+	}
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "hub.db")
+	cmd := exec.Command(os.Args[0], "-test.run=^TestSQLiteSurvivesKill$")
+	cmd.Env = append(os.Environ(), "SWITCHBOARD_STORE_KILL_DB="+path)
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := bufio.NewScanner(out)
+	last := -1
+	for last < 40 && lines.Scan() {
+		if n, ok := strings.CutPrefix(lines.Text(), "committed "); ok {
+			last, _ = strconv.Atoi(n)
+		}
+	}
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+	if last < 40 {
+		t.Fatalf("the child reported %d batches before it stopped", last+1)
+	}
+	s, err := store.Open(t.Context(), path, store.Options{})
+	if err != nil {
+		t.Fatalf("reopen after SIGKILL: %v", err)
+	}
+	defer s.Close()
+	cur, err := s.Cursor(t.Context(), "c", "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, err := strconv.Atoi(strings.TrimPrefix(string(cur), "c")); err != nil || n < last {
+		t.Errorf("cursor %q after SIGKILL, want at least c%d", cur, last)
+	}
+	rows, err := s.Outbox(t.Context(), 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	have := map[string]bool{}
+	for _, r := range rows {
+		have[r.DedupID] = true
+	}
+	for i := 0; i <= last; i++ {
+		for j := range 10 {
+			if id := fmt.Sprintf("c/a/k%d-%d", i, j); !have[id] {
+				t.Fatalf("message %s of committed batch %d is lost", id, i)
+			}
+		}
+	}
+}
+
+// killChild ingests batches until it is killed, saying after each commit
+// which batch it was.
+func killChild(path string) {
+	s, err := store.Open(context.Background(), path, store.Options{})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	for i := 0; i < 100000; i++ {
+		msgs := make([]sdk.Message, 10)
+		for j := range msgs {
+			msgs[j] = sdk.Message{ExternalID: fmt.Sprintf("k%d-%d", i, j), Thread: fmt.Sprintf("t%d", j), Sender: sdk.Party{ID: fmt.Sprintf("b%d", j)}, Text: "x"}
+		}
+		if _, err := s.Ingest(context.Background(), store.IngestBatch{Connector: "c", Account: "a", Messages: msgs,
+			Cursor: []byte(fmt.Sprintf("c%d", i)), ReceivedAt: time.Unix(1e9+int64(i), 0)}); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
+		}
+		fmt.Printf("committed %d\n", i)
+	}
+	os.Exit(0)
+}
+
+var benchStores = []struct {
+	name string
+	open func(testing.TB) store.Store
+}{
+	{"sqlite", func(tb testing.TB) store.Store { return openSQLite(tb, "") }},
+	{"sqlite-sync-full", func(tb testing.TB) store.Store { return openSQLite(tb, "?synchronous=full") }},
+	{"postgres", openPostgres},
+}
+
+var benchStart = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+
+// benchBatch is the i-th poll of a busy account: 100 messages, two to a
+// thread, from a pool of 5000 buyers.
+func benchBatch(i int) store.IngestBatch {
+	msgs := make([]sdk.Message, 100)
+	for j := range msgs {
+		k := i*len(msgs) + j
+		msgs[j] = sdk.Message{ExternalID: "m" + strconv.Itoa(k), Channel: "discussions", Thread: "t" + strconv.Itoa(k/2), Direction: sdk.Inbound,
+			Sender: sdk.Party{ID: "buyer" + strconv.Itoa(k%5000), Name: "Anna Nowak"}, Text: "Dzień dobry, kiedy wyślecie moje zamówienie?",
+			SentAt: benchStart, Language: "pl"}
+	}
+	return store.IngestBatch{Connector: "allegro", Account: "shop_pl", Messages: msgs, Cursor: []byte("cursor-" + strconv.Itoa(i)),
+		ReceivedAt: benchStart.Add(time.Duration(i) * time.Second)}
+}
+
+// BenchmarkIngest stores batches of 100 new messages, each one transaction
+// with threads, contacts, outbox rows and the cursor.
+func BenchmarkIngest(b *testing.B) {
+	for _, db := range benchStores {
+		b.Run(db.name, func(b *testing.B) {
+			s := db.open(b)
+			defer s.Close()
+			ctx := context.Background()
+			rows0, msgs := store.RowsWritten(s), 0
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				batch := benchBatch(i)
+				got, err := s.Ingest(ctx, batch)
+				if err != nil || len(got) != len(batch.Messages) {
+					b.Fatalf("Ingest: %d new, %v", len(got), err)
+				}
+				msgs += len(got)
+			}
+			b.StopTimer()
+			b.ReportMetric(float64(msgs)/b.Elapsed().Seconds(), "msgs/s")
+			b.ReportMetric(float64(store.RowsWritten(s)-rows0)/float64(msgs), "rows/msg")
+		})
+	}
+}
+
+// BenchmarkPlanAndFinish runs the second half for one message: plan a tag
+// and a reply due at once, begin both, finish them (the reply recorded in
+// the thread).
+func BenchmarkPlanAndFinish(b *testing.B) {
+	for _, db := range benchStores {
+		b.Run(db.name, func(b *testing.B) {
+			s := db.open(b)
+			defer s.Close()
+			ctx := context.Background()
+			var pending []store.Ingested
+			steps := 0
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if len(pending) == 0 {
+					b.StopTimer()
+					got, err := s.Ingest(ctx, benchBatch(i))
+					if err != nil {
+						b.Fatal(err)
+					}
+					pending = got
+					b.StartTimer()
+				}
+				in := pending[0]
+				pending = pending[1:]
+				now := benchStart.Add(time.Duration(i) * time.Second)
+				tag := workflow.Planned{Key: workflow.StepKey(in.MessageID, "ack", "tag"), MessageID: in.MessageID, Workflow: "ack", Step: "tag", DueAt: now}
+				reply := workflow.Planned{Key: workflow.StepKey(in.MessageID, "ack", "reply"), MessageID: in.MessageID, Workflow: "ack", Step: "reply", DueAt: now}
+				if err := s.Plan(ctx, in.MessageID, workflow.Decision{Steps: []workflow.Planned{tag, reply}}, now); err != nil {
+					b.Fatal(err)
+				}
+				for _, k := range []string{tag.Key, reply.Key} {
+					if _, err := s.BeginAttempt(ctx, k, now); err != nil {
+						b.Fatal(err)
+					}
+				}
+				if err := s.Finish(ctx, tag.Key, store.Result{Kind: store.ResultApplied, At: now, Tags: []string{"acknowledged"}}); err != nil {
+					b.Fatal(err)
+				}
+				if err := s.Finish(ctx, reply.Key, store.Result{Kind: store.ResultSent, At: now, ExternalID: "sent-" + in.MessageID,
+					Reply: &sdk.OutboundMessage{Channel: "discussions", Text: "Dziękujemy, odpowiemy wkrótce."}}); err != nil {
+					b.Fatal(err)
+				}
+				steps += 2
+			}
+			b.StopTimer()
+			b.ReportMetric(float64(steps)/b.Elapsed().Seconds(), "steps/s")
+		})
+	}
+}

@@ -1,0 +1,345 @@
+package storetest
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/switchboard-hub/switchboard/core/store"
+	"github.com/switchboard-hub/switchboard/core/workflow"
+	"github.com/switchboard-hub/switchboard/sdk"
+)
+
+// The races the store must settle: every goroutine waits at a gate and all
+// start together, as workers on several nodes would.
+var concurrencyTests = []test{
+	{"Concurrent/ReleaseDue", testConcurrentRelease},
+	{"Concurrent/BeginAttempt", testConcurrentBegin},
+	{"Concurrent/ClaimReplyOneThread", testConcurrentClaimThread},
+	{"Concurrent/ClaimReplyBreaker", testConcurrentClaimBreaker},
+	{"Concurrent/IngestSameBatch", testConcurrentIngestSame},
+	{"Concurrent/IngestSharedContacts", testConcurrentIngestShared},
+	{"Concurrent/PlanAndFinish", testConcurrentPlanFinish},
+}
+
+const workers = 8
+
+// race runs fn on workers goroutines at once and waits for them.
+func race(fn func(worker int)) {
+	var (
+		wg   sync.WaitGroup
+		gate = make(chan struct{})
+	)
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-gate
+			fn(w)
+		}()
+	}
+	close(gate)
+	wg.Wait()
+}
+
+func testConcurrentRelease(t *testing.T, s store.Store) {
+	const steps = 120
+	in := one(t, s, msg("e1", "t1", "anna"), t0)
+	var all []workflow.Planned
+	for i := range steps {
+		all = append(all, planned(in.MessageID, "w", fmt.Sprintf("s%03d", i), at(time.Duration(i%10)*time.Minute)))
+	}
+	plan(t, s, in.MessageID, t0.Add(-time.Hour), all...)
+	var (
+		mu    sync.Mutex
+		moved int
+		errs  []error
+	)
+	race(func(int) {
+		for {
+			n, err := s.ReleaseDue(ctx(t), at(time.Hour), 7)
+			mu.Lock()
+			moved += n
+			if err != nil {
+				errs = append(errs, err)
+			}
+			mu.Unlock()
+			if n == 0 || err != nil {
+				return
+			}
+		}
+	})
+	if len(errs) > 0 {
+		t.Fatalf("ReleaseDue failed: %v", errors.Join(errs...))
+	}
+	if moved != steps {
+		t.Errorf("concurrent schedulers moved %d steps in all, want %d", moved, steps)
+	}
+	seen := map[string]bool{}
+	for _, r := range drain(t, s) {
+		if r.Subject != store.SubjectSteps {
+			continue
+		}
+		if seen[r.DedupID] {
+			t.Errorf("step queued twice: %s", r.DedupID)
+		}
+		seen[r.DedupID] = true
+	}
+	if len(seen) != steps {
+		t.Errorf("outbox holds %d step rows, want %d", len(seen), steps)
+	}
+	diff(t, "stats", store.Stats{QueuedSteps: steps}, stats(t, s))
+}
+
+func testConcurrentBegin(t *testing.T, s store.Store) {
+	for round := range 5 {
+		_, key := queuedStep(t, s, "race", fmt.Sprint(round))
+		// Round 0 races for a queued step; later rounds for one whose worker
+		// died (its lease ended).
+		now := t0
+		if round > 0 {
+			_, err := s.BeginAttempt(ctx(t), key, t0)
+			must(t, "BeginAttempt", err)
+			now = t0.Add(store.DefaultAttemptLease)
+		}
+		var (
+			mu      sync.Mutex
+			winners []*store.Step
+			errs    []error
+		)
+		race(func(int) {
+			st, err := s.BeginAttempt(ctx(t), key, now)
+			mu.Lock()
+			defer mu.Unlock()
+			switch {
+			case err == nil:
+				winners = append(winners, st)
+			case !errors.Is(err, store.ErrNotClaimable) && !errors.Is(err, store.ErrStepHeld):
+				errs = append(errs, err)
+			}
+		})
+		if len(errs) > 0 {
+			t.Fatalf("round %d: BeginAttempt failed: %v", round, errors.Join(errs...))
+		}
+		if len(winners) != 1 {
+			t.Fatalf("round %d: %d workers began the step, want exactly one", round, len(winners))
+		}
+		if w := winners[0]; w.WasAttempted != (round > 0) {
+			t.Errorf("round %d: winner's WasAttempted = %t", round, w.WasAttempted)
+		}
+	}
+}
+
+func testConcurrentClaimThread(t *testing.T, s store.Store) {
+	ids := threads(t, s, "claim", 3)
+	for round, id := range ids {
+		var (
+			mu       sync.Mutex
+			granted  []string
+			verdicts = map[string]workflow.Verdict{}
+			errs     []error
+		)
+		race(func(w int) {
+			key := fmt.Sprintf("r%d-k%d", round, w)
+			// Each worker claims twice with its key: the second answer must
+			// repeat the first.
+			for range 2 {
+				v, err := s.ClaimReply(ctx(t), workflow.ReplyClaim{ThreadID: id, Workflow: "w", Key: key, At: t0, Window: time.Hour})
+				mu.Lock()
+				if err != nil {
+					errs = append(errs, err)
+				} else if prev, ok := verdicts[key]; ok && prev != v {
+					errs = append(errs, fmt.Errorf("key %s: verdict %+v, then %+v", key, prev, v))
+				} else if !ok {
+					verdicts[key] = v
+					if v.OK {
+						granted = append(granted, key)
+					}
+				}
+				mu.Unlock()
+			}
+		})
+		if len(errs) > 0 {
+			t.Fatalf("ClaimReply: %v", errors.Join(errs...))
+		}
+		if len(granted) != 1 {
+			t.Errorf("round %d: %d claims granted for one thread within the window, want one: %v", round, len(granted), granted)
+		}
+	}
+}
+
+func testConcurrentClaimBreaker(t *testing.T, s store.Store) {
+	const limit = 3
+	ids := threads(t, s, "breaker", workers)
+	var (
+		mu      sync.Mutex
+		granted int
+		errs    []error
+	)
+	race(func(w int) {
+		v, err := s.ClaimReply(ctx(t), workflow.ReplyClaim{ThreadID: ids[w], Workflow: "runaway", Key: fmt.Sprintf("k%d", w), At: t0,
+			Window: time.Hour, BreakerLimit: limit, BreakerPer: time.Hour})
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil {
+			errs = append(errs, err)
+		} else if v.OK {
+			granted++
+		}
+	})
+	if len(errs) > 0 {
+		t.Fatalf("ClaimReply: %v", errors.Join(errs...))
+	}
+	if granted != limit {
+		t.Errorf("the breaker let %d replies through at once, want its limit %d", granted, limit)
+	}
+}
+
+// A poll and a webhook deliver the same messages at once: each is stored
+// and counted once.
+func testConcurrentIngestSame(t *testing.T, s store.Store) {
+	var msgs []sdk.Message
+	for i := range 20 {
+		msgs = append(msgs, msg(fmt.Sprintf("e%d", i), fmt.Sprintf("t%d", i%4), fmt.Sprintf("buyer%d", i%3)))
+	}
+	var (
+		mu    sync.Mutex
+		ids   []string
+		errs  []error
+		first = map[string]bool{}
+	)
+	race(func(int) {
+		got, err := s.Ingest(ctx(t), store.IngestBatch{Connector: connector, Account: account, Messages: msgs, ReceivedAt: t0})
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil {
+			errs = append(errs, err)
+		}
+		for _, g := range got {
+			ids = append(ids, g.MessageID)
+			first[g.ThreadID] = true
+		}
+	})
+	if len(errs) > 0 {
+		t.Fatalf("Ingest: %v", errors.Join(errs...))
+	}
+	if len(ids) != len(msgs) {
+		t.Fatalf("concurrent ingests returned %d new messages in all, want %d", len(ids), len(msgs))
+	}
+	if len(first) != 4 {
+		t.Errorf("messages landed in %d threads, want 4", len(first))
+	}
+	if rows := drain(t, s); len(rows) != len(msgs) {
+		t.Errorf("outbox holds %d rows, want %d", len(rows), len(msgs))
+	}
+	for id := range first {
+		th, stored := thread(t, s, id)
+		if th.Messages != 5 || len(stored) != 5 {
+			t.Errorf("thread %s counts %d messages and holds %d, want 5", th.ExternalID, th.Messages, len(stored))
+		}
+	}
+}
+
+// Workers ingest different accounts of one connector whose buyers write
+// on several of them: the contacts are shared, their counts add up.
+func testConcurrentIngestShared(t *testing.T, s store.Store) {
+	const perWorker = 30
+	var (
+		mu       sync.Mutex
+		errs     []error
+		contacts = map[string]bool{}
+		last     = map[string]string{}
+	)
+	race(func(w int) {
+		for i := range perWorker / 10 {
+			var msgs []sdk.Message
+			for j := range 10 {
+				// Buyers in reverse order on odd workers, so that lock order
+				// differs between batches.
+				b := j
+				if w%2 == 1 {
+					b = 9 - j
+				}
+				msgs = append(msgs, msg(fmt.Sprintf("w%d-%d-%d", w, i, j), fmt.Sprintf("t%d", b), fmt.Sprintf("buyer%d", b)))
+			}
+			got, err := s.Ingest(ctx(t), store.IngestBatch{Connector: connector, Account: fmt.Sprintf("acct%d", w), Messages: msgs, ReceivedAt: at(time.Duration(i) * time.Minute)})
+			mu.Lock()
+			if err != nil {
+				errs = append(errs, err)
+			}
+			for _, g := range got {
+				contacts[g.ContactID] = true
+				last[g.ContactID] = g.MessageID
+			}
+			mu.Unlock()
+		}
+	})
+	if len(errs) > 0 {
+		t.Fatalf("Ingest: %v", errors.Join(errs...))
+	}
+	if len(contacts) != 10 {
+		t.Errorf("%d contacts for 10 buyers", len(contacts))
+	}
+	var counts []int
+	for c := range contacts {
+		counts = append(counts, inbound(t, s, last[c]).Contact.Messages)
+	}
+	sort.Ints(counts)
+	for _, n := range counts {
+		if n != workers*perWorker/10 {
+			t.Errorf("contact message counts %v, want %d each", counts, workers*perWorker/10)
+			break
+		}
+	}
+}
+
+// Workers run steps of one thread at once: replies and tags both write the
+// thread, and nothing is lost.
+func testConcurrentPlanFinish(t *testing.T, s store.Store) {
+	in := one(t, s, msg("e1", "t1", "anna"), t0)
+	var steps []workflow.Planned
+	for w := range workers {
+		steps = append(steps, planned(in.MessageID, "w", fmt.Sprintf("tag%d", w), t0), planned(in.MessageID, "w", fmt.Sprintf("reply%d", w), t0))
+	}
+	var errs []error
+	var mu sync.Mutex
+	race(func(w int) {
+		fail := func(err error) {
+			mu.Lock()
+			errs = append(errs, err)
+			mu.Unlock()
+		}
+		// Every worker plans the whole decision (redelivered evaluations),
+		// then runs its own two steps.
+		if err := s.Plan(ctx(t), in.MessageID, workflow.Decision{Steps: steps}, t0); err != nil {
+			fail(err)
+			return
+		}
+		tag, reply := steps[2*w], steps[2*w+1]
+		for _, p := range []workflow.Planned{tag, reply} {
+			if _, err := s.BeginAttempt(ctx(t), p.Key, t0); err != nil {
+				fail(err)
+				return
+			}
+		}
+		if err := s.Finish(ctx(t), tag.Key, store.Result{Kind: store.ResultApplied, At: t0, Tags: []string{fmt.Sprintf("t%d", w)}}); err != nil {
+			fail(err)
+		}
+		if err := s.Finish(ctx(t), reply.Key, store.Result{Kind: store.ResultSent, At: t0, ExternalID: fmt.Sprintf("x%d", w), Reply: &sdk.OutboundMessage{Text: "hi"}}); err != nil {
+			fail(err)
+		}
+	})
+	if len(errs) > 0 {
+		t.Fatalf("%v", errors.Join(errs...))
+	}
+	th, msgs := thread(t, s, in.ThreadID)
+	if len(th.Tags) != workers || th.AutoReplies != workers || len(msgs) != 1+workers {
+		t.Errorf("thread after %d workers: %d tags %v, %d auto replies, %d messages", workers, len(th.Tags), th.Tags, th.AutoReplies, len(msgs))
+	}
+	if rows := drain(t, s); len(rows) != 1+2*workers {
+		t.Errorf("outbox holds %d rows, want %d (the message and each step once)", len(rows), 1+2*workers)
+	}
+}

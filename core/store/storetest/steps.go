@@ -1,0 +1,548 @@
+package storetest
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/switchboard-hub/switchboard/core/config"
+	"github.com/switchboard-hub/switchboard/core/store"
+	"github.com/switchboard-hub/switchboard/core/workflow"
+	"github.com/switchboard-hub/switchboard/sdk"
+)
+
+var stepTests = []test{
+	{"Plan/QueuesDueSteps", testPlanQueuesDue},
+	{"Plan/Replan", testPlanReplan},
+	{"Plan/Invalid", testPlanInvalid},
+	{"Plan/EngineExplanation", testPlanEngineExplanation},
+	{"ReleaseDue/DueOnly", testReleaseDue},
+	{"ReleaseDue/Retrying", testReleaseRetrying},
+	{"ReleaseDue/Invalid", testReleaseInvalid},
+	{"BeginAttempt/Lease", testBeginAttemptLease},
+	{"BeginAttempt/States", testBeginAttemptStates},
+	{"Finish/Sent", testFinishSent},
+	{"Finish/Applied", testFinishApplied},
+	{"Finish/Executed", testFinishExecuted},
+	{"Finish/Skipped", testFinishSkipped},
+	{"Finish/Waiting", testFinishWaiting},
+	{"Finish/NotAttempted", testFinishNotAttempted},
+	{"Retry/Backoff", testRetryBackoff},
+	{"Retry/DeadLetters", testDeadLetters},
+	{"Retry/RetryDead", testRetryDead},
+}
+
+func testPlanQueuesDue(t *testing.T, s store.Store) {
+	in := one(t, s, msg("e1", "t1", "anna"), t0)
+	drain(t, s)
+	now := at(time.Minute)
+	steps := []workflow.Planned{
+		planned(in.MessageID, "w", "tag", t0),                   // overdue
+		planned(in.MessageID, "w", "reply", at(10*time.Minute)), // later
+		planned(in.MessageID, "w", "assign", now),               // due exactly now
+		planned(in.MessageID, "w", "notify", at(5*time.Minute)), // later
+	}
+	plan(t, s, in.MessageID, now, steps...)
+	diff(t, "outbox after Plan", []string{
+		"steps " + steps[0].Key + "/1 " + steps[0].Key,
+		"steps " + steps[2].Key + "/1 " + steps[2].Key,
+	}, outboxOf(drain(t, s)))
+	diff(t, "stats", store.Stats{PendingSteps: 2, QueuedSteps: 2}, stats(t, s))
+	if n := nextDue(t, s); !n.Equal(at(5 * time.Minute)) {
+		t.Errorf("NextDue = %s, want %s", n, at(5*time.Minute))
+	}
+	// The queued steps can be begun; the pending ones cannot yet.
+	st, err := s.BeginAttempt(ctx(t), steps[0].Key, now)
+	must(t, "BeginAttempt of a queued step", err)
+	diff(t, "begun step", store.Step{Planned: steps[0], ThreadID: in.ThreadID, State: store.StepAttempted, Attempts: 1, UpdatedAt: now}, *st)
+	_, err = s.BeginAttempt(ctx(t), steps[1].Key, now)
+	wantErr(t, "BeginAttempt of a pending step", err, store.ErrNotClaimable)
+}
+
+func testPlanReplan(t *testing.T, s store.Store) {
+	in := one(t, s, msg("e1", "t1", "anna"), t0)
+	drain(t, s)
+	steps := []workflow.Planned{planned(in.MessageID, "w", "now", t0), planned(in.MessageID, "w", "later", at(time.Hour))}
+	x := workflow.Explanation{MessageID: in.MessageID, Source: "allegro.discussions", Account: account,
+		Workflows: []workflow.WorkflowResult{{Workflow: "w", Fired: true, Steps: steps}, {Workflow: "v", Reason: "mode first_message: not the thread's first buyer message"}}}
+	d := workflow.Decision{Steps: steps, Explanation: x}
+	must(t, "Plan", s.Plan(ctx(t), in.MessageID, d, t0))
+	first := drain(t, s)
+	// Redelivery of the message: the engine plans the same again, later.
+	for range 2 {
+		must(t, "Plan again", s.Plan(ctx(t), in.MessageID, d, at(2*time.Hour)))
+	}
+	if rows := drain(t, s); len(rows) != 0 {
+		t.Errorf("replanning wrote outbox rows %v", outboxOf(rows))
+	}
+	if len(first) != 1 {
+		t.Errorf("first Plan wrote %d outbox rows, want 1", len(first))
+	}
+	diff(t, "stats after replanning", store.Stats{PendingSteps: 1, QueuedSteps: 1}, stats(t, s))
+	got, err := s.Explanation(ctx(t), in.MessageID)
+	must(t, "Explanation", err)
+	diff(t, "explanation", x.String(), got.String())
+	diff(t, "explanation", x, *got, cmpUnexported())
+	// The due step keeps the time it was planned for.
+	if n := nextDue(t, s); !n.Equal(at(time.Hour)) {
+		t.Errorf("NextDue = %s after replanning, want %s", n, at(time.Hour))
+	}
+}
+
+func testPlanInvalid(t *testing.T, s store.Store) {
+	in := one(t, s, msg("e1", "t1", "anna"), t0)
+	err := s.Plan(ctx(t), "01JNOTSTORED0000000000000", workflow.Decision{}, t0)
+	wantErr(t, "Plan of an unknown message", err, store.ErrNotFound)
+	cases := map[string]workflow.Planned{
+		"no key":        {MessageID: in.MessageID, Workflow: "w", Step: "s", DueAt: t0},
+		"other message": planned("01JOTHER00000000000000000", "w", "s", t0),
+		"no due time":   {Key: "k", MessageID: in.MessageID, Workflow: "w", Step: "s"},
+	}
+	for name, p := range cases {
+		if err := s.Plan(ctx(t), in.MessageID, workflow.Decision{Steps: []workflow.Planned{p}}, t0); err == nil {
+			t.Errorf("Plan with a step with %s: no error", name)
+		}
+	}
+	if st := stats(t, s); st.PendingSteps+st.QueuedSteps != 0 {
+		t.Errorf("refused plans stored steps: %+v", st)
+	}
+}
+
+const engineConfig = `
+workflow "welcome" {
+  description = "Welcome the first buyer message of a thread"
+  trigger {
+    event   = "message_received"
+    sources = ["allegro.discussions"]
+    mode    = "first_message"
+  }
+  step "reply" "hello" {
+    text  = "Hello ${message.sender.name}"
+    delay = "10m"
+  }
+  step "tag" "welcomed" { tags = ["welcomed"] }
+}
+
+workflow "amazon" {
+  description = "Amazon only"
+  trigger {
+    event   = "message_received"
+    sources = ["amazon.buyer_messages"]
+  }
+  step "tag" "amazon" { tags = ["amazon"] }
+}
+
+workflow "refunds" {
+  description = "Refund requests"
+  trigger {
+    event   = "message_received"
+    sources = ["allegro.discussions"]
+  }
+  condition = has_keyword(message.text, ["refund"])
+  step "tag" "refund" { tags = ["refund"] }
+}
+
+workflow "off" {
+  description = "Switched off"
+  enabled     = false
+  trigger {
+    event   = "message_received"
+    sources = ["allegro.discussions"]
+  }
+  step "tag" "off" { tags = ["off"] }
+}
+`
+
+func engine(t *testing.T) *workflow.Engine {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(engineConfig), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, diags := config.Load(dir, config.Options{Channels: []*config.Channel{
+		{Connector: "allegro", Name: "discussions", Capabilities: sdk.Capabilities{Poll: true, Send: true}},
+		{Connector: "amazon", Name: "buyer_messages", Capabilities: sdk.Capabilities{Poll: true, Send: true, MinReplyDelay: 10 * time.Minute}},
+	}})
+	if diags.HasErrors() {
+		t.Fatalf("configuration: %s", diags.Error())
+	}
+	return workflow.New(cfg)
+}
+
+// The engine evaluates what the store loads, and the store keeps what the
+// engine explains, including the reasons it encodes compactly.
+func testPlanEngineExplanation(t *testing.T, s store.Store) {
+	e := engine(t)
+	robot := msg("r1", "t1", "noreply", automatic)
+	buyer := msg("b1", "t1", "anna", func(m *sdk.Message) { m.Text = "I want a refund" })
+	again := msg("b2", "t1", "anna")
+	want := map[string][]string{
+		"r1": {"welcome: fired; steps welcomed at", "replies withheld: loop guard", "amazon: did not fire: source: allegro.discussions is not among its sources", "refunds: did not fire: condition is false", "off: did not fire: disabled"},
+		"b1": {"welcome: fired; steps hello at 2026-03-02T11:10:00Z, welcomed at 2026-03-02T11:00:00Z", "refunds: fired; steps refund at"},
+		"b2": {"welcome: did not fire: mode first_message: not the thread's first buyer message"},
+	}
+	for i, m := range []sdk.Message{robot, buyer, again} {
+		now := at(time.Duration(i+1) * time.Hour)
+		in := one(t, s, m, now)
+		loaded := inbound(t, s, in.MessageID)
+		d := e.Evaluate(loaded)
+		must(t, "Plan", s.Plan(ctx(t), in.MessageID, d, now))
+		got, err := s.Explanation(ctx(t), in.MessageID)
+		must(t, "Explanation", err)
+		diff(t, "explanation of "+m.ExternalID, d.Explanation.String(), got.String())
+		for _, w := range want[m.ExternalID] {
+			if !strings.Contains(got.String(), w) {
+				t.Errorf("explanation of %s lacks %q:\n%s", m.ExternalID, w, got)
+			}
+		}
+		for i, r := range got.Workflows {
+			if r.Why(got) != d.Explanation.Workflows[i].Why(&d.Explanation) {
+				t.Errorf("%s: Why of %s: %q, want %q", m.ExternalID, r.Workflow, r.Why(got), d.Explanation.Workflows[i].Why(&d.Explanation))
+			}
+		}
+	}
+}
+
+func testReleaseDue(t *testing.T, s store.Store) {
+	in := one(t, s, msg("e1", "t1", "anna"), t0)
+	var steps []workflow.Planned
+	for i, d := range []time.Duration{30, 10, 20, 10, 40} {
+		steps = append(steps, planned(in.MessageID, "w", fmt.Sprintf("s%d", i), at(d*time.Minute)))
+	}
+	plan(t, s, in.MessageID, t0, steps...)
+	drain(t, s)
+	if n := release(t, s, at(5*time.Minute), 10); n != 0 {
+		t.Errorf("ReleaseDue before anything is due moved %d", n)
+	}
+	// Due at 10, 10, 20 by 25 minutes; a limit of 2 takes the earliest two.
+	if n := release(t, s, at(25*time.Minute), 2); n != 2 {
+		t.Errorf("ReleaseDue with limit 2 moved %d", n)
+	}
+	key := func(i int) string { return steps[i].Key }
+	lo, hi := key(1), key(3)
+	if hi < lo {
+		lo, hi = hi, lo
+	}
+	diff(t, "outbox: the earliest first", []string{"steps " + lo + "/1 " + lo, "steps " + hi + "/1 " + hi}, outboxOf(drain(t, s)))
+	if n := release(t, s, at(25*time.Minute), 10); n != 1 {
+		t.Errorf("second ReleaseDue moved %d, want 1 (s2)", n)
+	}
+	diff(t, "outbox", []string{"steps " + key(2) + "/1 " + key(2)}, outboxOf(drain(t, s)))
+	if n := release(t, s, at(25*time.Minute), 10); n != 0 {
+		t.Errorf("ReleaseDue again at the same time moved %d", n)
+	}
+	if n := nextDue(t, s); !n.Equal(at(30 * time.Minute)) {
+		t.Errorf("NextDue = %s, want %s", n, at(30*time.Minute))
+	}
+	diff(t, "stats", store.Stats{PendingSteps: 2, QueuedSteps: 3}, stats(t, s))
+	if n := release(t, s, at(time.Hour), 10); n != 2 {
+		t.Errorf("ReleaseDue of the rest moved %d, want 2", n)
+	}
+	diff(t, "outbox, in due order", []string{"steps " + key(0) + "/1 " + key(0), "steps " + key(4) + "/1 " + key(4)}, outboxOf(drain(t, s)))
+	if n := nextDue(t, s); !n.IsZero() {
+		t.Errorf("NextDue = %s with nothing pending, want zero", n)
+	}
+}
+
+func testReleaseRetrying(t *testing.T, s store.Store) {
+	_, key := attempted(t, s, "w", "send")
+	retryAt := at(3 * time.Minute)
+	must(t, "Retry", s.Retry(ctx(t), key, retryAt, "vendor timeout", false))
+	if n := nextDue(t, s); !n.Equal(retryAt) {
+		t.Errorf("NextDue = %s, want the retry time %s", n, retryAt)
+	}
+	diff(t, "stats while retrying", store.Stats{PendingSteps: 1}, stats(t, s))
+	if n := release(t, s, retryAt.Add(-time.Nanosecond), 10); n != 0 {
+		t.Errorf("ReleaseDue before the retry time moved %d", n)
+	}
+	if n := release(t, s, retryAt, 10); n != 1 {
+		t.Errorf("ReleaseDue at the retry time moved %d, want 1", n)
+	}
+	// Queued a second time: a new de-duplication id, or the queue would
+	// drop it as a duplicate of the first.
+	diff(t, "outbox", []string{"steps " + key + "/2 " + key}, outboxOf(drain(t, s)))
+	st, err := s.BeginAttempt(ctx(t), key, retryAt)
+	must(t, "BeginAttempt after the retry", err)
+	if st.Attempts != 2 || st.WasAttempted || st.LastError != "vendor timeout" {
+		t.Errorf("step after retry: attempts %d, was attempted %t, last error %q; want 2, false, the error", st.Attempts, st.WasAttempted, st.LastError)
+	}
+}
+
+func testReleaseInvalid(t *testing.T, s store.Store) {
+	if _, err := s.ReleaseDue(ctx(t), t0, 0); err == nil {
+		t.Error("ReleaseDue with limit 0: no error")
+	}
+	if _, err := s.Outbox(ctx(t), 0); err == nil {
+		t.Error("Outbox with limit 0: no error")
+	}
+}
+
+func testBeginAttemptLease(t *testing.T, s store.Store) {
+	lease := store.DefaultAttemptLease
+	cases := []struct {
+		name     string
+		after    time.Duration // since the first attempt began
+		want     error
+		was      bool
+		attempts int
+	}{
+		{"at once", 0, store.ErrStepHeld, false, 0},
+		{"within the lease", lease - time.Nanosecond, store.ErrStepHeld, false, 0},
+		{"when the lease ends", lease, nil, true, 2},
+		{"long after", 10 * lease, nil, true, 2},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, key := queuedStep(t, s, "lease", strings.ReplaceAll(c.name, " ", "_"))
+			first, err := s.BeginAttempt(ctx(t), key, t0)
+			must(t, "first BeginAttempt", err)
+			if first.WasAttempted || first.Attempts != 1 || first.State != store.StepAttempted {
+				t.Fatalf("first attempt: %+v", first)
+			}
+			st, err := s.BeginAttempt(ctx(t), key, t0.Add(c.after))
+			wantErr(t, "second BeginAttempt", err, c.want)
+			if c.want != nil {
+				return
+			}
+			if st.WasAttempted != c.was || st.Attempts != c.attempts || !st.UpdatedAt.Equal(t0.Add(c.after)) {
+				t.Errorf("taken over: was attempted %t, attempts %d, updated %s; want %t, %d, %s", st.WasAttempted, st.Attempts, st.UpdatedAt, c.was, c.attempts, t0.Add(c.after))
+			}
+			// The new holder has a lease of its own.
+			_, err = s.BeginAttempt(ctx(t), key, t0.Add(c.after+lease/2))
+			wantErr(t, "BeginAttempt within the new lease", err, store.ErrStepHeld)
+		})
+	}
+}
+
+func testBeginAttemptStates(t *testing.T, s store.Store) {
+	_, err := s.BeginAttempt(ctx(t), "no-such-step", t0)
+	wantErr(t, "BeginAttempt of an unknown step", err, store.ErrNotFound)
+	finish := map[string]store.Result{
+		"done":    {Kind: store.ResultApplied, At: t0},
+		"skipped": {Kind: store.ResultSkipped, At: t0, Reason: "unless_answered"},
+	}
+	for name, r := range finish {
+		_, key := attempted(t, s, "states", name)
+		must(t, "Finish", s.Finish(ctx(t), key, r))
+		_, err := s.BeginAttempt(ctx(t), key, at(24*time.Hour))
+		wantErr(t, "BeginAttempt of a "+name+" step", err, store.ErrNotClaimable)
+	}
+	_, key := attempted(t, s, "states", "dead")
+	must(t, "Retry dead", s.Retry(ctx(t), key, t0, "permanent", true))
+	_, err = s.BeginAttempt(ctx(t), key, at(24*time.Hour))
+	wantErr(t, "BeginAttempt of a dead step", err, store.ErrNotClaimable)
+	_, key = attempted(t, s, "states", "retrying")
+	must(t, "Retry", s.Retry(ctx(t), key, at(time.Hour), "later", false))
+	_, err = s.BeginAttempt(ctx(t), key, at(24*time.Hour))
+	wantErr(t, "BeginAttempt of a retrying step not released yet", err, store.ErrNotClaimable)
+}
+
+func testFinishSent(t *testing.T, s store.Store) {
+	in, key := attempted(t, s, "w", "reply")
+	sentAt := at(10 * time.Minute)
+	reply := &sdk.OutboundMessage{Channel: "discussions", Thread: "thread-w-reply", Text: "Thank you, we answer within a day.",
+		Recipients: []sdk.Party{{ID: "buyer"}}, InReplyTo: "q-w-reply", Subject: "Re: question"}
+	r := store.Result{Kind: store.ResultSent, At: sentAt, ExternalID: "vendor-42", Reply: reply}
+	for range 2 { // a redelivered Finish is harmless
+		must(t, "Finish sent", s.Finish(ctx(t), key, r))
+	}
+	th, msgs := thread(t, s, in.ThreadID)
+	if len(msgs) != 2 {
+		t.Fatalf("thread holds %d messages, want the question and one reply", len(msgs))
+	}
+	got := msgs[1]
+	want := sdk.Message{ID: got.ID, ExternalID: "vendor-42", Connector: connector, Account: account, Channel: "discussions", Thread: "thread-w-reply",
+		Direction: sdk.Outbound, Recipients: reply.Recipients, Subject: reply.Subject, Text: reply.Text, SentAt: sentAt, InReplyTo: "q-w-reply", AutoGenerated: true}
+	diff(t, "stored reply", want, got)
+	if th.AutoReplies != 1 || !th.LastAutoReplyAt.Equal(sentAt) || th.Messages != 1 || !th.LastHumanReplyAt.IsZero() {
+		t.Errorf("thread after the reply: %d auto replies at %s, %d buyer messages, human reply %s; want 1 at %s, 1, none",
+			th.AutoReplies, th.LastAutoReplyAt, th.Messages, th.LastHumanReplyAt, sentAt)
+	}
+	if in := inbound(t, s, in.MessageID); in.Thread.AutoReplies != 1 {
+		t.Errorf("Inbound shows %d automatic replies, want 1", in.Thread.AutoReplies)
+	}
+	if rows := drain(t, s); len(rows) != 0 {
+		t.Errorf("the reply was queued for evaluation: %v", outboxOf(rows))
+	}
+	// The vendor echoes the reply in its next poll: it is known already.
+	echo := msg("vendor-42", "thread-w-reply", "shop", func(m *sdk.Message) { m.Direction = sdk.Outbound })
+	if got := ingestAt(t, s, at(time.Hour), echo); len(got) != 0 {
+		t.Errorf("the echoed reply was stored again")
+	}
+	// A reply whose vendor gave no id is still stored once.
+	in2, key2 := attempted(t, s, "w", "reply2")
+	r2 := store.Result{Kind: store.ResultSent, At: sentAt, Reply: &sdk.OutboundMessage{Text: "no id"}}
+	for range 2 {
+		must(t, "Finish sent without an id", s.Finish(ctx(t), key2, r2))
+	}
+	if _, msgs := thread(t, s, in2.ThreadID); len(msgs) != 2 {
+		t.Errorf("a reply without a vendor id was stored %d times", len(msgs)-1)
+	}
+}
+
+func testFinishApplied(t *testing.T, s store.Store) {
+	in, k1 := attempted(t, s, "w", "tag1")
+	must(t, "Finish applied", s.Finish(ctx(t), k1, store.Result{Kind: store.ResultApplied, At: at(time.Minute), Tags: []string{"vip", "refund"}, Status: "open"}))
+	// A second step on the same thread.
+	p := planned(in.MessageID, "w", "tag2", t0)
+	plan(t, s, in.MessageID, t0, p)
+	_, err := s.BeginAttempt(ctx(t), p.Key, t0)
+	must(t, "BeginAttempt", err)
+	r := store.Result{Kind: store.ResultApplied, At: at(2 * time.Minute), Tags: []string{"refund", "urgent", "vip"}, Assignee: "ola"}
+	for range 2 {
+		must(t, "Finish applied", s.Finish(ctx(t), p.Key, r))
+	}
+	th, _ := thread(t, s, in.ThreadID)
+	diff(t, "thread after two applies", []any{[]string{"vip", "refund", "urgent"}, "open", "ola"}, []any{th.Tags, th.Status, th.Assignee})
+	if !th.UpdatedAt.Equal(at(2 * time.Minute)) {
+		t.Errorf("thread updated at %s, want %s", th.UpdatedAt, at(2*time.Minute))
+	}
+	got := inbound(t, s, in.MessageID)
+	diff(t, "Inbound thread", []any{[]string{"vip", "refund", "urgent"}, "open", "ola"}, []any{got.Thread.Tags, got.Thread.Status, got.Thread.Assignee})
+}
+
+func testFinishExecuted(t *testing.T, s store.Store) {
+	in, key := attempted(t, s, "ai", "draft")
+	must(t, "Finish executed", s.Finish(ctx(t), key, store.Result{Kind: store.ResultExecuted, At: at(time.Minute), Outputs: []byte(`{"draft":"Hi"}`)}))
+	// Another action of the workflow that gave no outputs, and one of
+	// another workflow.
+	p1, p2 := planned(in.MessageID, "ai", "label", t0), planned(in.MessageID, "other", "x", t0)
+	plan(t, s, in.MessageID, t0, p1, p2)
+	for _, p := range []workflow.Planned{p1, p2} {
+		_, err := s.BeginAttempt(ctx(t), p.Key, t0)
+		must(t, "BeginAttempt", err)
+	}
+	must(t, "Finish executed", s.Finish(ctx(t), p1.Key, store.Result{Kind: store.ResultExecuted, At: at(time.Minute)}))
+	must(t, "Finish executed", s.Finish(ctx(t), p2.Key, store.Result{Kind: store.ResultExecuted, At: at(time.Minute), Outputs: []byte("x")}))
+	out, err := s.Outputs(ctx(t), in.MessageID, "ai")
+	must(t, "Outputs", err)
+	diff(t, "outputs", map[string][]byte{"draft": []byte(`{"draft":"Hi"}`), "label": {}}, out)
+	out, err = s.Outputs(ctx(t), in.MessageID, "none")
+	must(t, "Outputs of a workflow without steps", err)
+	if len(out) != 0 {
+		t.Errorf("Outputs of a workflow without steps: %v", out)
+	}
+}
+
+func testFinishSkipped(t *testing.T, s store.Store) {
+	_, key := attempted(t, s, "w", "reply")
+	r := store.Result{Kind: store.ResultSkipped, At: at(time.Minute), Reason: "unless_answered: a person answered"}
+	must(t, "Finish skipped", s.Finish(ctx(t), key, r))
+	must(t, "Finish skipped again", s.Finish(ctx(t), key, r))
+	err := s.Finish(ctx(t), key, store.Result{Kind: store.ResultSent, At: at(time.Minute)})
+	wantErr(t, "Finish sent of a skipped step", err, store.ErrNotClaimable)
+	diff(t, "stats", store.Stats{}, stats(t, s))
+}
+
+func testFinishWaiting(t *testing.T, s store.Store) {
+	_, key := attempted(t, s, "amazon", "reply")
+	until := at(10 * time.Minute)
+	r := store.Result{Kind: store.ResultWaiting, At: at(time.Minute), Until: until, Reason: "amazon replies wait at least 10m"}
+	must(t, "Finish waiting", s.Finish(ctx(t), key, r))
+	must(t, "Finish waiting again", s.Finish(ctx(t), key, r))
+	if n := nextDue(t, s); !n.Equal(until) {
+		t.Errorf("NextDue = %s, want %s", n, until)
+	}
+	_, err := s.BeginAttempt(ctx(t), key, at(2*time.Minute))
+	wantErr(t, "BeginAttempt of a waiting step", err, store.ErrNotClaimable)
+	if n := release(t, s, until.Add(-time.Nanosecond), 10); n != 0 {
+		t.Errorf("released %d before the wait ended", n)
+	}
+	if n := release(t, s, until, 10); n != 1 {
+		t.Errorf("released %d when the wait ended, want 1", n)
+	}
+	diff(t, "outbox", []string{"steps " + key + "/2 " + key}, outboxOf(drain(t, s)))
+	st, err := s.BeginAttempt(ctx(t), key, until)
+	must(t, "BeginAttempt after the wait", err)
+	if !st.DueAt.Equal(until) || st.Attempts != 2 || st.WasAttempted {
+		t.Errorf("step after waiting: due %s, attempts %d, was attempted %t; want %s, 2, false", st.DueAt, st.Attempts, st.WasAttempted, until)
+	}
+	if err := s.Finish(ctx(t), key, store.Result{Kind: store.ResultWaiting, At: until}); err == nil {
+		t.Error("Finish waiting without a time: no error")
+	}
+}
+
+func testFinishNotAttempted(t *testing.T, s store.Store) {
+	_, key := queuedStep(t, s, "w", "queued")
+	err := s.Finish(ctx(t), key, store.Result{Kind: store.ResultApplied, At: t0})
+	wantErr(t, "Finish of a queued step", err, store.ErrNotClaimable)
+	err = s.Finish(ctx(t), "no-such-step", store.Result{Kind: store.ResultApplied, At: t0})
+	wantErr(t, "Finish of an unknown step", err, store.ErrNotFound)
+	err = s.Retry(ctx(t), key, at(time.Minute), "x", false)
+	wantErr(t, "Retry of a queued step", err, store.ErrNotClaimable)
+	if err := s.Finish(ctx(t), key, store.Result{Kind: "exploded", At: t0}); err == nil {
+		t.Error("Finish with an unknown kind: no error")
+	}
+}
+
+func testRetryBackoff(t *testing.T, s store.Store) {
+	_, key := attempted(t, s, "w", "send")
+	must(t, "Retry", s.Retry(ctx(t), key, at(time.Minute), "rate limited", false))
+	must(t, "Retry again (redelivered)", s.Retry(ctx(t), key, at(time.Minute), "rate limited", false))
+	release(t, s, at(time.Minute), 10)
+	_, err := s.BeginAttempt(ctx(t), key, at(time.Minute))
+	must(t, "BeginAttempt", err)
+	must(t, "Retry", s.Retry(ctx(t), key, at(5*time.Minute), "rate limited again", false))
+	release(t, s, at(5*time.Minute), 10)
+	diff(t, "outbox", []string{"steps " + key + "/2 " + key, "steps " + key + "/3 " + key}, outboxOf(drain(t, s)))
+	st, err := s.BeginAttempt(ctx(t), key, at(5*time.Minute))
+	must(t, "BeginAttempt", err)
+	if st.Attempts != 3 || st.LastError != "rate limited again" || !st.RetryAt.Equal(at(5*time.Minute)) {
+		t.Errorf("step: %d attempts, last error %q, retry at %s", st.Attempts, st.LastError, st.RetryAt)
+	}
+	if err := s.Retry(ctx(t), key, time.Time{}, "no time", false); err == nil {
+		t.Error("Retry without a time: no error")
+	}
+}
+
+func testDeadLetters(t *testing.T, s store.Store) {
+	var keys []string
+	for i := range 3 {
+		_, key := attempted(t, s, "w", fmt.Sprintf("s%d", i))
+		must(t, "Retry dead", s.Retry(ctx(t), key, at(time.Duration(i)*time.Hour), fmt.Sprintf("permanent %d", i), true))
+		must(t, "Retry dead again", s.Retry(ctx(t), key, at(time.Duration(i)*time.Hour), fmt.Sprintf("permanent %d", i), true))
+		keys = append(keys, key)
+	}
+	dead, err := s.DeadLetters(ctx(t), 10)
+	must(t, "DeadLetters", err)
+	var got []string
+	for _, d := range dead {
+		if d.State != store.StepDead || d.Attempts != 1 || d.ThreadID == "" {
+			t.Errorf("dead letter %+v", d)
+		}
+		got = append(got, d.Key+" "+d.LastError)
+	}
+	diff(t, "dead letters, newest first", []string{keys[2] + " permanent 2", keys[1] + " permanent 1", keys[0] + " permanent 0"}, got)
+	dead, err = s.DeadLetters(ctx(t), 1)
+	must(t, "DeadLetters", err)
+	if len(dead) != 1 || dead[0].Key != keys[2] {
+		t.Errorf("DeadLetters(1) = %v, want the newest", dead)
+	}
+	diff(t, "stats", store.Stats{DeadLetters: 3}, stats(t, s))
+	if n := nextDue(t, s); !n.IsZero() {
+		t.Errorf("NextDue = %s: dead letters never fall due", n)
+	}
+}
+
+func testRetryDead(t *testing.T, s store.Store) {
+	_, key := attempted(t, s, "w", "send")
+	must(t, "Retry dead", s.Retry(ctx(t), key, t0, "permanent", true))
+	now := at(time.Hour)
+	for range 2 {
+		must(t, "RetryDead", s.RetryDead(ctx(t), key, now))
+	}
+	diff(t, "outbox", []string{"steps " + key + "/2 " + key}, outboxOf(drain(t, s)))
+	diff(t, "stats", store.Stats{QueuedSteps: 1}, stats(t, s))
+	st, err := s.BeginAttempt(ctx(t), key, now)
+	must(t, "BeginAttempt after RetryDead", err)
+	if st.Attempts != 2 {
+		t.Errorf("attempts %d, want 2", st.Attempts)
+	}
+	err = s.RetryDead(ctx(t), key, now)
+	wantErr(t, "RetryDead of an attempted step", err, store.ErrNotClaimable)
+	err = s.RetryDead(ctx(t), "no-such-step", now)
+	wantErr(t, "RetryDead of an unknown step", err, store.ErrNotFound)
+}
