@@ -18,6 +18,12 @@
 // keys and offers durable key-value State for what a plugin must remember
 // (a rotating OAuth refresh token). A plugin may be killed at any moment.
 //
+// Configure reads its configuration, and Execute its arguments, with
+// ReadAttrs, which reports each problem as a Diagnostic at its attribute.
+// Package vendorhttp holds the HTTP conventions every plugin that calls a
+// vendor shares: classifying answers into error kinds, Retry-After,
+// transport errors, redacted URLs and HMAC-SHA256 body signatures.
+//
 // The same types serve the host: ConnectorPlugin and ActionPlugin are the
 // go-plugin pairs, and their client side implements Connector and Action
 // over gRPC, so the host sees only Go interfaces. Package sdktest holds the

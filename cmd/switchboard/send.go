@@ -2,15 +2,14 @@ package main
 
 import (
 	"bytes"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/switchboard-hub/switchboard/sdk/vendorhttp"
 )
 
 func sendCmd(args []string, stdout, stderr io.Writer) error {
@@ -58,9 +57,7 @@ signatures. Prints the hub's answer.
 	}
 	req.Header.Set("Content-Type", "application/json")
 	if *secret != "" {
-		mac := hmac.New(sha256.New, []byte(*secret))
-		mac.Write(body)
-		req.Header.Set(*header, "sha256="+hex.EncodeToString(mac.Sum(nil)))
+		req.Header.Set(*header, vendorhttp.Sign([]byte(*secret), body))
 	}
 	resp, err := (&http.Client{Timeout: 30 * time.Second}).Do(req)
 	if err != nil {

@@ -238,8 +238,11 @@ func (h *Hub) Run(ctx context.Context) error {
 	h.pollers.restart(h.gen.Load())
 	<-ctx.Done()
 	h.pollers.stop()
-	stopMessages()
-	stopSteps()
+	var stopping sync.WaitGroup // each consumer may wait on a pull in flight
+	stopping.Add(2)
+	go func() { defer stopping.Done(); stopMessages() }()
+	go func() { defer stopping.Done(); stopSteps() }()
+	stopping.Wait()
 	// The outbox publishes what the last handlers stored before it stops.
 	h.wakeOutbox()
 	cancel()

@@ -48,10 +48,25 @@ func (h *Hub) publishOutbox(ctx context.Context) {
 	}
 }
 
+// RequeueAfter is how long queued work may go untouched before the
+// scheduler hands it to the queue again, in case the queue lost it.
+const RequeueAfter = 10 * time.Minute
+
 // schedule releases due steps to the queue, sleeping until the next one
-// falls due on the hub's clock, or until a new plan or retry wakes it.
+// falls due on the hub's clock, or until a new plan or retry wakes it. Once
+// a minute it also requeues work the queue may have lost.
 func (h *Hub) schedule(ctx context.Context) {
+	var lastRequeue time.Time
 	for ctx.Err() == nil {
+		if now := h.clock.Now(); now.Sub(lastRequeue) >= time.Minute {
+			lastRequeue = now
+			if n, err := h.store.Requeue(ctx, now, RequeueAfter, outboxBatch); err != nil {
+				h.log.Warn("scheduler: requeueing lost work failed", "error", err)
+			} else if n > 0 {
+				h.log.Warn("scheduler: requeued work the queue did not deliver", "items", n)
+				h.wakeOutbox()
+			}
+		}
 		n, err := h.store.ReleaseDue(ctx, h.clock.Now(), outboxBatch)
 		if err != nil {
 			if ctx.Err() == nil {

@@ -27,7 +27,17 @@ func externalURL() string {
 }
 
 var externalCheck = sync.OnceValue(func() error {
-	nc, err := nats.Connect(externalURL(), nats.Timeout(3*time.Second))
+	// CI starts the server in the background just before the tests: give
+	// it a few seconds to listen.
+	var nc *nats.Conn
+	var err error
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		nc, err = nats.Connect(externalURL(), nats.Timeout(3*time.Second))
+		if err == nil || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 	if err != nil {
 		return err
 	}

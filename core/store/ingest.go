@@ -217,6 +217,9 @@ func (s *sqlStore) ingest(ctx context.Context, t *tx, b IngestBatch, all []*inco
 		if err := s.insertOutbox(ctx, t, rows, b.ReceivedAt); err != nil {
 			return nil, err
 		}
+		if err := s.insertPendingEvaluations(ctx, t, rows, b.ReceivedAt); err != nil {
+			return nil, err
+		}
 	}
 	if b.Cursor != nil {
 		if _, err := t.exec(ctx, `INSERT INTO cursors (connector, account, cursor, updated_at) VALUES (?, ?, ?, ?)
@@ -468,6 +471,22 @@ VALUES `+placeholders(c[1]-c[0], cols)+" ON CONFLICT DO NOTHING", args...)
 			// A concurrent ingest stored some of them after this one looked:
 			// what was computed from its reading is stale.
 			return errConflict
+		}
+	}
+	return nil
+}
+
+// insertPendingEvaluations remembers the messages to evaluate until Plan
+// records their evaluation (see Requeue).
+func (s *sqlStore) insertPendingEvaluations(ctx context.Context, t *tx, rows []OutboxRow, at time.Time) error {
+	const cols = 3
+	for _, c := range s.d.chunks(len(rows), cols) {
+		args := make([]any, 0, (c[1]-c[0])*cols)
+		for _, r := range rows[c[0]:c[1]] {
+			args = append(args, string(r.Payload), r.DedupID, stamp(at))
+		}
+		if _, err := t.exec(ctx, "INSERT INTO pending_evaluations (message_id, dedup_id, created_at) VALUES "+placeholders(c[1]-c[0], cols)+" ON CONFLICT DO NOTHING", args...); err != nil {
+			return fmt.Errorf("remember messages to evaluate: %w", err)
 		}
 	}
 	return nil

@@ -91,6 +91,9 @@ func (s *sqlStore) Plan(ctx context.Context, messageID string, d workflow.Decisi
 			messageID, explanation, stamp(now)); err != nil {
 			return fmt.Errorf("store explanation: %w", err)
 		}
+		if _, err := t.exec(ctx, "DELETE FROM pending_evaluations WHERE message_id = ?", messageID); err != nil {
+			return fmt.Errorf("mark message evaluated: %w", err)
+		}
 		inserted := map[string]bool{}
 		const cols = 10
 		for _, c := range s.d.chunks(len(steps), cols) {
@@ -488,4 +491,65 @@ func (s *sqlStore) RetryDead(ctx context.Context, key string, now time.Time) err
 		t.wrote(1)
 		return s.insertOutbox(ctx, t, []OutboxRow{stepRow(key, count)}, now)
 	})
+}
+
+// Requeue hands to the queue again the work it may have lost: steps queued
+// longer than olderThan ago that no worker began, and messages stored
+// longer ago that were never evaluated. The queue is not the source of
+// truth; a stream lost to a disk or a restore without it must not lose a
+// buyer. Duplicates this causes are absorbed by the idempotent consumers.
+func (s *sqlStore) Requeue(ctx context.Context, now time.Time, olderThan time.Duration, limit int) (int, error) {
+	if limit <= 0 || olderThan <= 0 || now.IsZero() {
+		return 0, fmt.Errorf("store: requeue: want a time, a positive age and a positive limit")
+	}
+	cutoff := stamp(now.Add(-olderThan))
+	n := 0
+	err := s.write(ctx, "requeue lost work", false, func(t *tx) error {
+		n = 0
+		var outbox []OutboxRow
+		rows, err := t.query(ctx, `WITH stale AS MATERIALIZED (
+    SELECT key FROM steps WHERE state = 'queued' AND updated_at <= ? ORDER BY updated_at, key LIMIT ?`+s.d.skipLocked()+`)
+UPDATE steps SET queued_count = queued_count + 1, updated_at = ?
+WHERE key IN (SELECT key FROM stale) AND state = 'queued'
+RETURNING key, queued_count`, cutoff, limit, stamp(now))
+		if err != nil {
+			return fmt.Errorf("requeue steps: %w", err)
+		}
+		for rows.Next() {
+			var key string
+			var count int
+			if err := rows.Scan(&key, &count); err != nil {
+				rows.Close()
+				return fmt.Errorf("requeue steps: %w", err)
+			}
+			outbox = append(outbox, stepRow(key, count))
+		}
+		if err := closeRows(rows); err != nil {
+			return fmt.Errorf("requeue steps: %w", err)
+		}
+		rows, err = t.query(ctx, `WITH stale AS MATERIALIZED (
+    SELECT message_id FROM pending_evaluations WHERE created_at <= ? ORDER BY created_at, message_id LIMIT ?`+s.d.skipLocked()+`)
+UPDATE pending_evaluations SET created_at = ?
+WHERE message_id IN (SELECT message_id FROM stale)
+RETURNING message_id, dedup_id`, cutoff, limit, stamp(now))
+		if err != nil {
+			return fmt.Errorf("requeue messages: %w", err)
+		}
+		for rows.Next() {
+			var id, dedup string
+			if err := rows.Scan(&id, &dedup); err != nil {
+				rows.Close()
+				return fmt.Errorf("requeue messages: %w", err)
+			}
+			// A new de-duplication id, so that the queue takes it again.
+			outbox = append(outbox, OutboxRow{Subject: SubjectMessages, DedupID: dedup + "/requeued/" + strconv.FormatInt(now.UnixNano(), 10), Payload: []byte(id)})
+		}
+		if err := closeRows(rows); err != nil {
+			return fmt.Errorf("requeue messages: %w", err)
+		}
+		n = len(outbox)
+		t.wrote(n)
+		return s.insertOutbox(ctx, t, outbox, now)
+	})
+	return n, err
 }

@@ -54,6 +54,12 @@ type Store interface {
 	// concurrent schedulers skip each other's rows (FOR UPDATE SKIP LOCKED).
 	ReleaseDue(ctx context.Context, now time.Time, limit int) (int, error)
 
+	// Requeue hands to the queue again, through the outbox, the work it may
+	// have lost: steps queued longer than olderThan ago that no worker
+	// began, and messages stored longer ago that were never evaluated. It
+	// returns how many it requeued.
+	Requeue(ctx context.Context, now time.Time, olderThan time.Duration, limit int) (int, error)
+
 	// NextDue returns the earliest time a pending or retrying step falls
 	// due (zero when none), so the scheduler can sleep until then.
 	NextDue(ctx context.Context) (time.Time, error)

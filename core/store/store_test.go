@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -202,9 +203,11 @@ func TestPostgresConcurrentOpen(t *testing.T) {
 	if err := errors.Join(errs...); err != nil {
 		t.Fatalf("nodes opening one schema at once: %v", err)
 	}
+	// Each migration was applied once, by one of them.
+	migrations, _ := fs.Glob(os.DirFS("migrations/postgres"), "*.sql")
 	var versions int
-	if err := admin.QueryRow("SELECT COUNT(*) FROM " + pgx.Identifier{schema, "schema_version"}.Sanitize()).Scan(&versions); err != nil || versions != 1 {
-		t.Errorf("schema_version holds %d rows (%v), want 1", versions, err)
+	if err := admin.QueryRow("SELECT COUNT(*) FROM " + pgx.Identifier{schema, "schema_version"}.Sanitize()).Scan(&versions); err != nil || versions != len(migrations) {
+		t.Errorf("schema_version holds %d rows (%v), want %d", versions, err, len(migrations))
 	}
 }
 

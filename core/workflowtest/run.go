@@ -2,10 +2,10 @@ package workflowtest
 
 import (
 	"container/heap"
-	"sort"
 	"context"
 	"fmt"
 	"slices"
+	"sort"
 	"strings"
 	"time"
 

@@ -33,6 +33,7 @@ var stepTests = []test{
 	{"Retry/Backoff", testRetryBackoff},
 	{"Retry/DeadLetters", testDeadLetters},
 	{"Retry/RetryDead", testRetryDead},
+	{"Requeue/LostWork", testRequeue},
 }
 
 func testPlanQueuesDue(t *testing.T, s store.Store) {
@@ -545,4 +546,47 @@ func testRetryDead(t *testing.T, s store.Store) {
 	wantErr(t, "RetryDead of an attempted step", err, store.ErrNotClaimable)
 	err = s.RetryDead(ctx(t), "no-such-step", now)
 	wantErr(t, "RetryDead of an unknown step", err, store.ErrNotFound)
+}
+
+// testRequeue: work the queue lost — a queued step nobody began, a message
+// never evaluated — is handed to it again once it is older than the given
+// age, with fresh de-duplication ids; finished work and young work are not.
+func testRequeue(t *testing.T, s store.Store) {
+	_, key := queuedStep(t, s, "wf", "lost")   // queued at t0, its publish lost
+	_, begun := attempted(t, s, "wf", "begun") // a worker has it
+	lost := one(t, s, msg("never-evaluated", "thread-x", "buyer-x"), t0)
+	drain(t, s)
+	if n, err := s.Requeue(ctx(t), at(5*time.Minute), 10*time.Minute, 100); err != nil || n != 0 {
+		t.Fatalf("Requeue of young work = %d, %v; want 0", n, err)
+	}
+	n, err := s.Requeue(ctx(t), at(11*time.Minute), 10*time.Minute, 100)
+	must(t, "Requeue", err)
+	if n != 2 {
+		t.Fatalf("Requeue = %d, want 2 (the step and the message)", n)
+	}
+	got := map[string]store.OutboxRow{}
+	for _, r := range drain(t, s) {
+		got[string(r.Payload)] = r
+	}
+	if r, ok := got[key]; !ok || r.Subject != store.SubjectSteps || r.DedupID != key+"/2" {
+		t.Errorf("the lost step was not requeued with a new dedup id: %+v", got)
+	}
+	if r, ok := got[lost.MessageID]; !ok || r.Subject != store.SubjectMessages || r.DedupID == connector+"/"+account+"/never-evaluated" {
+		t.Errorf("the lost message was not requeued with a new dedup id: %+v", got)
+	}
+	if _, ok := got[begun]; ok {
+		t.Error("a step a worker holds was requeued")
+	}
+	// Requeued work waits another period before it is requeued again.
+	if n, _ := s.Requeue(ctx(t), at(12*time.Minute), 10*time.Minute, 100); n != 0 {
+		t.Errorf("requeued again after a minute: %d", n)
+	}
+	// Once evaluated, a message is no longer pending.
+	plan(t, s, lost.MessageID, at(13*time.Minute))
+	if n, _ := s.Requeue(ctx(t), at(30*time.Minute), 10*time.Minute, 100); n != 1 { // the step only
+		t.Errorf("Requeue after evaluation = %d, want 1 (the step)", n)
+	}
+	if _, err := s.Requeue(ctx(t), t0, 0, 1); err == nil {
+		t.Error("Requeue without an age succeeded")
+	}
 }

@@ -172,25 +172,22 @@ type arguments struct {
 }
 
 func parseArguments(v cty.Value) (*arguments, error) {
-	r := newAttrReader(v)
+	r := sdk.ReadAttrs(v)
 	args := &arguments{contentType: defaultContentType}
-	body, ok := r.string("body")
-	if !ok && !r.diags.HasErrors() {
-		r.errorf("body", "body is missing", "Give the step a body template.")
-	}
-	args.body = body
-	if s, ok := r.string("content_type"); ok {
+	r.Require("body", "Give the step a body template.")
+	args.body, _ = r.String("body")
+	if s, ok := r.String("content_type"); ok {
 		mt, _, err := mime.ParseMediaType(s)
 		if err != nil || strings.ContainsAny(s, "\r\n") {
-			r.errorf("content_type", "content_type is not a media type", fmt.Sprintf("%q cannot be sent as Content-Type; write one such as \"application/json\" or \"text/plain; charset=utf-8\".", s))
+			r.AddError("content_type", "content_type is not a media type", fmt.Sprintf("%q cannot be sent as Content-Type; write one such as \"application/json\" or \"text/plain; charset=utf-8\".", s))
 		}
 		args.contentType = s
 		args.json = mt == "application/json" || strings.HasSuffix(mt, "+json")
 	} else {
 		args.json = true
 	}
-	if r.diags.HasErrors() {
-		return nil, fmt.Errorf("step arguments: %w", r.diags.Err())
+	if err := r.Diagnostics().Err(); err != nil {
+		return nil, fmt.Errorf("step arguments: %w", err)
 	}
 	return args, nil
 }

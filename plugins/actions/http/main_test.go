@@ -1,7 +1,6 @@
 package main
 
 import (
-	"crypto/hmac"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/switchboard-hub/switchboard/sdk"
 	"github.com/switchboard-hub/switchboard/sdk/sdktest"
+	"github.com/switchboard-hub/switchboard/sdk/vendorhttp"
 )
 
 func TestConformance(t *testing.T) {
@@ -84,8 +84,9 @@ func (f *fakeService) serve(w http.ResponseWriter, r *http.Request) {
 	case r.Header.Get("Authorization") != testAuthorization:
 		refuse(w, http.StatusForbidden, "Authorization header from config.headers is missing")
 		return
-	case !hmac.Equal([]byte(r.Header.Get(signatureHeader)), []byte(sign([]byte(testSecret), body))):
-		refuse(w, http.StatusUnauthorized, "%s does not match the body", signatureHeader)
+	}
+	if err := vendorhttp.Verify([]byte(testSecret), body, r.Header, signatureHeader); err != nil {
+		refuse(w, http.StatusUnauthorized, "%v", err)
 		return
 	}
 	key := r.Header.Get("Idempotency-Key")

@@ -4,15 +4,13 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"sort"
-	"strings"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/zclconf/go-cty/cty"
-	"github.com/zclconf/go-cty/cty/convert"
 
 	"github.com/switchboard-hub/switchboard/sdk"
+	"github.com/switchboard-hub/switchboard/sdk/vendorhttp"
 )
 
 const (
@@ -36,84 +34,56 @@ type config struct {
 // parseConfig checks the configuration object and reports every problem at
 // the attribute that causes it, so the host can show the user's file and line.
 func parseConfig(instance string, v cty.Value) (*config, sdk.Diagnostics) {
-	r := newAttrReader(v)
+	r := sdk.ReadAttrs(v)
 	cfg := &config{instance: instance, signatureHeader: defaultSignatureHeader}
 	timeout := defaultTimeout
 
-	if s, ok := r.string("secret"); ok {
+	if s, ok := r.String("secret"); ok {
 		if s == "" {
-			r.errorf("secret", "secret is empty",
+			r.AddError("secret", "secret is empty",
 				"An empty secret would accept any request. Set it to the key shared with the sender, or remove the attribute to accept unsigned requests.")
 		}
 		cfg.secret = []byte(s)
 	}
-	if s, ok := r.string("signature_header"); ok {
-		if !validHeaderName(s) {
-			r.errorf("signature_header", "signature_header is not a valid HTTP header name",
+	if s, ok := r.String("signature_header"); ok {
+		if !vendorhttp.ValidHeaderName(s) {
+			r.AddError("signature_header", "signature_header is not a valid HTTP header name",
 				fmt.Sprintf("%q has characters a header name cannot have. Use letters, digits and dashes, such as %q.", s, defaultSignatureHeader))
 		}
 		cfg.signatureHeader = http.CanonicalHeaderKey(s)
 	}
-	if s, ok := r.string("send_url"); ok {
-		u, err := parseHTTPURL(s)
-		if err != nil {
-			r.errorf("send_url", "send_url is not an absolute http or https URL", err.Error())
-		}
-		cfg.sendURL = u
-	}
-	if s, ok := r.string("send_secret"); ok {
+	cfg.sendURL, _ = r.URL("send_url", "http", "https")
+	if s, ok := r.String("send_secret"); ok {
 		if s == "" {
-			r.errorf("send_secret", "send_secret is empty",
+			r.AddError("send_secret", "send_secret is empty",
 				"An empty key signs nothing a receiver could trust. Set it to the key shared with the receiver, or remove the attribute to send unsigned requests.")
 		}
 		cfg.sendSecret = []byte(s)
 	}
-	if s, ok := r.string("timeout"); ok {
-		d, err := time.ParseDuration(s)
-		switch {
-		case err != nil:
-			r.errorf("timeout", "timeout is not a duration",
-				fmt.Sprintf("%q cannot be read as a duration; write it like \"10s\" or \"1m30s\".", s))
-		case d <= 0:
-			r.errorf("timeout", "timeout must be positive",
-				fmt.Sprintf("%q would fail every send at once; use a duration such as \"10s\".", s))
-		default:
-			timeout = d
+	if d, ok := r.Duration("timeout"); ok {
+		if d <= 0 {
+			r.AddError("timeout", "timeout must be positive",
+				fmt.Sprintf("%q would fail every send at once; use a duration such as \"10s\".", d))
 		}
+		timeout = d
 	}
-	cfg.headers = r.stringMap("headers")
-	for _, name := range sortedKeys(cfg.headers) {
-		path := cty.GetAttrPath("headers").Index(cty.StringVal(name))
-		switch {
-		case !validHeaderName(name):
-			r.diags = r.diags.AddError(path, "header name is not valid",
-				fmt.Sprintf("%q has characters an HTTP header name cannot have; use letters, digits and dashes.", name))
-		case reservedHeader(name, cfg.signatureHeader):
-			r.diags = r.diags.AddError(path, "header is set by the connector",
-				fmt.Sprintf("%s is set on every request by the connector (the receiver relies on it); remove it from headers.", http.CanonicalHeaderKey(name)))
-		case strings.ContainsAny(cfg.headers[name], "\r\n"):
-			r.diags = r.diags.AddError(path, "header value has a line break",
-				"HTTP header values are one line; remove the line breaks.")
+	cfg.headers = vendorhttp.ExtraHeaders(r, "headers", func(h string) string {
+		if !reservedHeader(h, cfg.signatureHeader) {
+			return ""
 		}
-	}
+		return h + " is set on every request by the connector (the receiver relies on it); remove it from headers."
+	})
 
-	if r.diags.HasErrors() {
-		return nil, r.diags
+	if r.Diagnostics().HasErrors() {
+		return nil, r.Diagnostics()
 	}
 	if cfg.secret == nil {
-		r.diags = append(r.diags, sdk.Diagnostic{
-			Severity: sdk.SeverityWarning,
-			Summary:  "inbound requests are not authenticated",
-			Detail:   "Without secret, anyone who knows the webhook address can post messages as any buyer. Set secret and have the sender sign its requests.",
-		})
+		r.AddWarning("", "inbound requests are not authenticated",
+			"Without secret, anyone who knows the webhook address can post messages as any buyer. Set secret and have the sender sign its requests.")
 	}
-	cfg.client = &http.Client{
-		Timeout: timeout,
-		// A redirected POST would turn into a GET and lose its body; report
-		// the redirect instead so the user fixes send_url.
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
-	return cfg, r.diags
+	// A redirect is reported, not followed: it would drop the POST body.
+	cfg.client = vendorhttp.NewClient(timeout)
+	return cfg, r.Diagnostics()
 }
 
 // reservedHeader tells whether name is one of the headers the connector
@@ -125,121 +95,4 @@ func reservedHeader(name, signatureHeader string) bool {
 		return true
 	}
 	return false
-}
-
-// parseHTTPURL accepts only absolute http and https URLs; its errors say what
-// to write instead.
-func parseHTTPURL(s string) (*url.URL, error) {
-	u, err := url.Parse(s)
-	if err != nil {
-		return nil, fmt.Errorf("%q cannot be parsed (%v); write a full address such as \"https://example.com/switchboard\"", s, err)
-	}
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil, fmt.Errorf("%q must start with http:// or https://, such as \"https://example.com/switchboard\"", s)
-	}
-	if u.Host == "" {
-		return nil, fmt.Errorf("%q has no host; write a full address such as \"https://example.com/switchboard\"", s)
-	}
-	return u, nil
-}
-
-// validHeaderName tells whether s is an HTTP token (RFC 9110, section 5.1).
-func validHeaderName(s string) bool {
-	if s == "" {
-		return false
-	}
-	for _, c := range []byte(s) {
-		if c >= 0x80 || c <= ' ' || strings.IndexByte("\"(),/:;<=>?@[\\]{}\x7f", c) >= 0 {
-			return false
-		}
-	}
-	return true
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
-// attrReader reads attributes of a configuration object. The host has
-// already checked the object against the schema, but the reader still
-// tolerates missing attributes and wrong types, reporting them as
-// diagnostics, because a plugin must never panic on its input.
-type attrReader struct {
-	obj   cty.Value
-	diags sdk.Diagnostics
-}
-
-func newAttrReader(v cty.Value) *attrReader {
-	r := &attrReader{}
-	if v == cty.NilVal {
-		v = cty.NullVal(cty.DynamicPseudoType)
-	}
-	v, _ = v.UnmarkDeep()
-	switch {
-	case !v.IsKnown():
-		r.diags = r.diags.AddError(nil, "configuration is not known yet", "Switchboard passed a configuration with values it has not computed; this is a bug in the host.")
-	case v.IsNull():
-		r.obj = cty.EmptyObjectVal
-	case !v.Type().IsObjectType():
-		r.diags = r.diags.AddError(nil, "configuration is not an object", fmt.Sprintf("got %s", v.Type().FriendlyName()))
-	default:
-		r.obj = v
-	}
-	return r
-}
-
-func (r *attrReader) errorf(name, summary, detail string) {
-	r.diags = r.diags.AddError(cty.GetAttrPath(name), summary, detail)
-}
-
-// get returns the attribute converted to ty, and false when it is absent or
-// null (an optional attribute the user left out).
-func (r *attrReader) get(name string, ty cty.Type) (cty.Value, bool) {
-	if r.obj == cty.NilVal || !r.obj.Type().HasAttribute(name) {
-		return cty.NilVal, false
-	}
-	v := r.obj.GetAttr(name)
-	if v.IsNull() {
-		return cty.NilVal, false
-	}
-	if !v.IsWhollyKnown() {
-		r.errorf(name, name+" is not known yet", "Switchboard passed a value it has not computed; this is a bug in the host.")
-		return cty.NilVal, false
-	}
-	cv, err := convert.Convert(v, ty)
-	if err != nil {
-		r.errorf(name, name+" has the wrong type", fmt.Sprintf("want %s: %v", ty.FriendlyName(), err))
-		return cty.NilVal, false
-	}
-	return cv, true
-}
-
-func (r *attrReader) string(name string) (string, bool) {
-	v, ok := r.get(name, cty.String)
-	if !ok {
-		return "", false
-	}
-	return v.AsString(), true
-}
-
-func (r *attrReader) stringMap(name string) map[string]string {
-	v, ok := r.get(name, cty.Map(cty.String))
-	if !ok {
-		return nil
-	}
-	m := make(map[string]string, v.LengthInt())
-	for it := v.ElementIterator(); it.Next(); {
-		k, e := it.Element()
-		if e.IsNull() {
-			r.diags = r.diags.AddError(cty.GetAttrPath(name).Index(k), "value is null", "Give every entry a string value or remove it.")
-			continue
-		}
-		m[k.AsString()] = e.AsString()
-	}
-	return m
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/switchboard-hub/switchboard/sdk"
+	"github.com/switchboard-hub/switchboard/sdk/vendorhttp"
 )
 
 // inboundMessage is one message as a sender posts it; docs/plugins/webhook.md
@@ -68,7 +69,7 @@ func (c *connector) HandleWebhook(_ context.Context, req *sdk.WebhookRequest) (*
 	if cfg.secret != nil {
 		// The signature is checked before the body is parsed, so that an
 		// unauthenticated sender learns nothing about the format.
-		if err := verifySignature(cfg.secret, req.Body, cfg.signatureHeader, req.Header.Get(cfg.signatureHeader)); err != nil {
+		if err := vendorhttp.Verify(cfg.secret, req.Body, req.Header, cfg.signatureHeader); err != nil {
 			cfg.logger.Warn("rejected a webhook request with a bad signature", "remote", req.RemoteAddr, "reason", err.Error())
 			return errorResponse(http.StatusUnauthorized, "", err.Error()), nil
 		}

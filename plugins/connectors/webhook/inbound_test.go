@@ -12,6 +12,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/switchboard-hub/switchboard/sdk"
+	"github.com/switchboard-hub/switchboard/sdk/vendorhttp"
 )
 
 func TestParseMessages(t *testing.T) {
@@ -135,56 +136,11 @@ func FuzzParseMessages(f *testing.F) {
 	})
 }
 
-func TestVerifySignature(t *testing.T) {
-	t.Parallel()
-	key, body := []byte("k"), []byte(`{"id":"m-1","text":"Hello"}`)
-	good := sign(key, body)
-	tests := []struct {
-		name, value string
-		msg         string // "" for a valid signature
-	}{
-		{"valid", good, ""},
-		{"upper-case prefix and digest", "SHA256=" + strings.ToUpper(strings.TrimPrefix(good, "sha256=")), ""},
-		{"surrounding spaces", " " + good + " ", ""},
-		{"missing", "", "the X-Sig header is missing"},
-		{"no prefix", strings.TrimPrefix(good, "sha256="), `must start with "sha256="`},
-		{"other algorithm", "sha1=" + strings.TrimPrefix(good, "sha256="), `must start with "sha256="`},
-		{"not hex", "sha256=zz", "must carry 64 hexadecimal digits"},
-		{"short digest", good[:20], "must carry 64 hexadecimal digits"},
-		{"other key", sign([]byte("other"), body), "does not match the body"},
-		{"other body", sign(key, []byte(`{}`)), "does not match the body"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			err := verifySignature(key, body, "X-Sig", tt.value)
-			switch {
-			case tt.msg == "" && err != nil:
-				t.Errorf("valid signature rejected: %v", err)
-			case tt.msg != "" && err == nil:
-				t.Errorf("signature %q accepted, want an error containing %q", tt.value, tt.msg)
-			case tt.msg != "" && !strings.Contains(err.Error(), tt.msg):
-				t.Errorf("error = %q, want it to contain %q", err, tt.msg)
-			}
-		})
-	}
-}
-
-func TestSignMatchesOpenSSL(t *testing.T) {
-	t.Parallel()
-	// The example in docs/plugins/webhook.md:
-	//   printf '%s' '{"id":"m-1","text":"Hello"}' | openssl dgst -sha256 -hmac 's3cret'
-	const want = "sha256=8ba9d119ac3ea19d7722d785400d07f77df16f982f8fca7cbb159d49037e5445"
-	if got := sign([]byte("s3cret"), []byte(`{"id":"m-1","text":"Hello"}`)); got != want {
-		t.Errorf("sign = %q, want %q", got, want)
-	}
-}
-
 func TestHandleWebhook(t *testing.T) {
 	t.Parallel()
 	c := configured(t, map[string]cty.Value{"secret": cty.StringVal("k"), "signature_header": cty.StringVal("x-shop-signature")})
 	body := []byte(`{"messages": [{"id": "a", "text": "one"}, {"id": "b", "text": "two"}]}`)
-	signed := func(b []byte) http.Header { return http.Header{"X-Shop-Signature": {sign([]byte("k"), b)}} }
+	signed := func(b []byte) http.Header { return http.Header{"X-Shop-Signature": {vendorhttp.Sign([]byte("k"), b)}} }
 
 	tests := []struct {
 		name     string

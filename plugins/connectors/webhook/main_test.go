@@ -16,6 +16,7 @@ import (
 
 	"github.com/switchboard-hub/switchboard/sdk"
 	"github.com/switchboard-hub/switchboard/sdk/sdktest"
+	"github.com/switchboard-hub/switchboard/sdk/vendorhttp"
 )
 
 func TestConformance(t *testing.T) {
@@ -86,7 +87,7 @@ func (f *fakeReceiver) serve(w http.ResponseWriter, r *http.Request) {
 		refuse(w, http.StatusForbidden, "Authorization header from config.headers is missing")
 		return
 	}
-	if err := verifySignature([]byte(testSendSecret), body, defaultSignatureHeader, r.Header.Get(defaultSignatureHeader)); err != nil {
+	if err := vendorhttp.Verify([]byte(testSendSecret), body, r.Header, defaultSignatureHeader); err != nil {
 		refuse(w, http.StatusUnauthorized, "%v", err)
 		return
 	}
@@ -171,7 +172,7 @@ func (f *fakeReceiver) Inject(t testing.TB, text string) sdktest.Inbound {
 			Path:   "/",
 			Header: http.Header{
 				"Content-Type":         {"application/json"},
-				defaultSignatureHeader: {sign([]byte(testInboundSecret), body)},
+				defaultSignatureHeader: {vendorhttp.Sign([]byte(testInboundSecret), body)},
 			},
 			Body: body,
 		},

@@ -8,23 +8,21 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
-	"strconv"
-	"strings"
-	"time"
 
 	"github.com/switchboard-hub/switchboard/sdk"
+	"github.com/switchboard-hub/switchboard/sdk/vendorhttp"
 )
 
 const (
 	// maxResponseBytes bounds how much of a receiver's answer is read: the
-	// connector needs only a small JSON object or an error text.
+	// connector needs only a small JSON object.
 	maxResponseBytes = 64 << 10
-	// maxRetryAfter caps a receiver's Retry-After, so that a typo in it
-	// cannot park a reply for weeks.
-	maxRetryAfter = 24 * time.Hour
-	userAgent     = "switchboard-connector-" + pluginName + "/" + pluginVersion
+	userAgent        = "switchboard-connector-" + pluginName + "/" + pluginVersion
 )
+
+// replyReceiver is how error messages name the system behind send_url. Its
+// redirect advice says "the URL" rather than send_url, as it always has.
+var replyReceiver = vendorhttp.Vendor{Name: "the receiver", TimeoutAttribute: "timeout"}
 
 // outboundRequest is the JSON body POSTed to send_url for each message;
 // docs/plugins/webhook.md is its user-facing description.
@@ -90,10 +88,9 @@ func (c *connector) send(ctx context.Context, cfg *config, it sdk.SendItem) sdk.
 		return fail(sdk.Permanent(fmt.Errorf("encode the outbound message: %w", err)))
 	}
 
-	target := displayURL(cfg.sendURL)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, cfg.sendURL.String(), bytes.NewReader(body))
 	if err != nil {
-		return fail(sdk.Permanent(fmt.Errorf("POST %s: %w", target, err)))
+		return fail(sdk.Permanent(fmt.Errorf("POST %s: %w", vendorhttp.RedactURL(cfg.sendURL), err)))
 	}
 	req.Header.Set("User-Agent", userAgent)
 	for k, v := range cfg.headers {
@@ -102,19 +99,21 @@ func (c *connector) send(ctx context.Context, cfg *config, it sdk.SendItem) sdk.
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Idempotency-Key", it.IdempotencyKey)
 	if cfg.sendSecret != nil {
-		req.Header.Set(cfg.signatureHeader, sign(cfg.sendSecret, body))
+		req.Header.Set(cfg.signatureHeader, vendorhttp.Sign(cfg.sendSecret, body))
 	}
 
 	resp, err := cfg.client.Do(req)
 	if err != nil {
-		return fail(sdk.Retryable(fmt.Errorf("POST %s: %s", target, transportProblem(ctx, err, cfg.client.Timeout))))
+		return fail(replyReceiver.TransportError(ctx, req, err, cfg.client.Timeout))
 	}
 	defer resp.Body.Close()
-	respBody, _ := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
 	cfg.logger.Debug("sent a message", "idempotency_key", it.IdempotencyKey, "status", resp.StatusCode)
-	if err := classify("POST "+target, resp, respBody, c.now()); err != nil {
+	if err := replyReceiver.Classify(resp, c.now()); err != nil {
 		return fail(err)
 	}
+	// The receiver has accepted the message; an answer that breaks off only
+	// costs its own id, so the idempotency key stands in for it.
+	respBody, _ := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
 	id := responseID(respBody)
 	if id == "" {
 		// The key is unique per send and stable across retries, so it is a
@@ -153,99 +152,4 @@ func responseID(body []byte) string {
 		return id.String()
 	}
 	return ""
-}
-
-// classify turns the receiver's answer into the error the host acts on, or
-// nil for success. what names the request in the message, such as
-// "POST https://example.com/hook".
-func classify(what string, resp *http.Response, body []byte, now time.Time) error {
-	code := resp.StatusCode
-	if code >= 200 && code <= 299 {
-		return nil
-	}
-	msg := fmt.Sprintf("%s: the receiver answered %s", what, statusText(code))
-	if snippet := bodySnippet(body); snippet != "" {
-		msg += ": " + snippet
-	}
-	switch {
-	case code == http.StatusTooManyRequests:
-		wait := retryAfter(resp.Header.Get("Retry-After"), now)
-		if wait == 0 {
-			msg += " (no usable Retry-After header; Switchboard backs off)"
-		}
-		return sdk.RateLimited(errors.New(msg), wait)
-	case code == http.StatusRequestTimeout, code == http.StatusTooEarly, code >= 500:
-		return sdk.Retryable(errors.New(msg))
-	case code >= 300 && code <= 399:
-		loc := resp.Header.Get("Location")
-		if u, err := url.Parse(loc); err == nil && loc != "" {
-			loc = displayURL(resp.Request.URL.ResolveReference(u))
-		}
-		return sdk.Permanent(fmt.Errorf("%s; redirects are not followed because they would drop the POST body: set the URL to the final address %q", msg, loc))
-	default:
-		return sdk.Permanent(errors.New(msg))
-	}
-}
-
-func statusText(code int) string {
-	if t := http.StatusText(code); t != "" {
-		return fmt.Sprintf("%d %s", code, t)
-	}
-	return strconv.Itoa(code)
-}
-
-// retryAfter reads a Retry-After header: delay-seconds or an HTTP date
-// (RFC 9110, section 10.2.3). It returns 0 when the header is absent or
-// unreadable, leaving the wait to the host's backoff.
-func retryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	if secs, err := strconv.ParseInt(v, 10, 64); err == nil {
-		switch {
-		case secs <= 0:
-			return 0
-		case secs > int64(maxRetryAfter/time.Second):
-			return maxRetryAfter
-		}
-		return time.Duration(secs) * time.Second
-	}
-	if t, err := http.ParseTime(v); err == nil {
-		return min(max(t.Sub(now), 0), maxRetryAfter)
-	}
-	return 0
-}
-
-// bodySnippet is the start of a receiver's answer, on one line, for error
-// messages: receivers usually say there what was wrong.
-func bodySnippet(body []byte) string {
-	const limit = 300
-	s := strings.Join(strings.Fields(strings.ToValidUTF8(string(body), "?")), " ")
-	if len(s) > limit {
-		s = strings.ToValidUTF8(s[:limit], "") + "…"
-	}
-	return s
-}
-
-// displayURL shows where a request went without its query or user info,
-// which often carry access tokens and must not reach logs.
-func displayURL(u *url.URL) string {
-	return (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String()
-}
-
-// transportProblem describes a failed request without the full URL that
-// net/http's errors repeat.
-func transportProblem(ctx context.Context, err error, timeout time.Duration) string {
-	if ctx.Err() != nil {
-		return "stopped by Switchboard before the receiver answered: " + ctx.Err().Error()
-	}
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		if ue.Timeout() {
-			return fmt.Sprintf("no answer within %s; check that the receiver is up, or raise timeout if it is slow", timeout)
-		}
-		err = ue.Err
-	}
-	return err.Error()
 }
