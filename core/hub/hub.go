@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -58,6 +60,9 @@ type Options struct {
 	// Plugins tunes plugin supervision; its Logger and Clock default to
 	// the hub's.
 	Plugins pluginhost.Options
+	// Node names this hub among the nodes sharing a database, for leases.
+	// Default: host name, process id and a random suffix.
+	Node string
 }
 
 // generation is one configuration with its engine and plugins, swapped as
@@ -102,6 +107,10 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Hub, error) {
 	if opts.PollInterval <= 0 {
 		opts.PollInterval = 30 * time.Second
 	}
+	if opts.Node == "" {
+		host, _ := os.Hostname()
+		opts.Node = fmt.Sprintf("%s/%d/%08x", host, os.Getpid(), rand.Uint32())
+	}
 	if opts.Plugins.Logger == nil {
 		opts.Plugins.Logger = opts.Logger.Named("plugin")
 	}
@@ -122,6 +131,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Hub, error) {
 		}
 	}
 	h.opts.Plugins = opts.Plugins
+	opts.Registry.MustRegister(newStoreGauges(opts.Store.Stats))
 	g, err := h.newGeneration(ctx, cfg)
 	if err != nil {
 		return nil, err

@@ -1,9 +1,12 @@
 package hub
 
 import (
+	"context"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/switchboard-hub/switchboard/core/store"
 )
 
 // metrics are the hub's Prometheus series. They are registered on the
@@ -50,6 +53,42 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 	}
 	reg.MustRegister(m.messagesIn, m.messagesOut, m.fires, m.skips, m.replyLatency, m.stepLatency, m.deadLetters, m.pluginRestart)
 	return m
+}
+
+// storeGauges reads the store's backlog when /metrics is scraped.
+type storeGauges struct {
+	stats func(context.Context) (store.Stats, error)
+	descs [4]*prometheus.Desc
+}
+
+func newStoreGauges(stats func(context.Context) (store.Stats, error)) *storeGauges {
+	return &storeGauges{stats: stats, descs: [4]*prometheus.Desc{
+		prometheus.NewDesc("switchboard_steps_pending", "Planned steps waiting for their due time or a retry.", nil, nil),
+		prometheus.NewDesc("switchboard_steps_queued", "Steps handed to the queue, not yet begun.", nil, nil),
+		prometheus.NewDesc("switchboard_dead_letters", "Steps that failed for good, waiting for a person.", nil, nil),
+		prometheus.NewDesc("switchboard_outbox_rows", "Stored work not yet published to the queue.", nil, nil),
+	}}
+}
+
+func (g *storeGauges) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range g.descs {
+		ch <- d
+	}
+}
+
+func (g *storeGauges) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	st, err := g.stats(ctx)
+	if err != nil {
+		for _, d := range g.descs {
+			ch <- prometheus.NewInvalidMetric(d, err)
+		}
+		return
+	}
+	for i, v := range []int{st.PendingSteps, st.QueuedSteps, st.DeadLetters, st.Outbox} {
+		ch <- prometheus.MustNewConstMetric(g.descs[i], prometheus.GaugeValue, float64(v))
+	}
 }
 
 func (m *metrics) sent(connector, account string, latency time.Duration) {

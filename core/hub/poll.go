@@ -73,11 +73,24 @@ func polls(s *sdk.Schema) bool {
 
 // poll asks one connector account for messages after its stored cursor,
 // stores them with the next cursor in one transaction, and rests when the
-// connector has nothing more.
+// connector has nothing more. Nodes sharing a database poll an account one
+// at a time: the one holding its lease, which it renews while it polls.
 func (h *Hub) poll(ctx context.Context, typ, account string, conn *pluginhost.Connector, interval time.Duration) {
+	lease, ttl := "poll/"+typ+"/"+account, max(3*interval, time.Minute)
+	defer func() { _ = h.store.ReleaseLease(context.WithoutCancel(ctx), lease, h.opts.Node) }()
 	failures := 0
 	for ctx.Err() == nil {
 		wait := interval
+		if held, err := h.store.AcquireLease(ctx, lease, h.opts.Node, h.clock.Now(), ttl); err != nil || !held {
+			if err != nil && ctx.Err() == nil {
+				h.log.Warn("poll lease unavailable", "connector", typ, "account", account, "error", err)
+			}
+			select {
+			case <-ctx.Done():
+			case <-h.clock.After(interval):
+			}
+			continue
+		}
 		cursor, err := h.store.Cursor(ctx, typ, account)
 		var res *sdk.PollResult
 		if err == nil {

@@ -113,6 +113,13 @@ type Store interface {
 	SetWorkflowEnabled(ctx context.Context, name string, enabled bool) error
 	WorkflowOverrides(ctx context.Context) (map[string]bool, error)
 
+	// AcquireLease takes or renews a named lease (polling one connector
+	// account) for holder until now+ttl, and reports whether holder has it;
+	// ReleaseLease gives it up. Nodes that share a database use leases so
+	// that only one of them does such work at a time.
+	AcquireLease(ctx context.Context, name, holder string, now time.Time, ttl time.Duration) (bool, error)
+	ReleaseLease(ctx context.Context, name, holder string) error
+
 	// Stats for metrics: pending due steps, queued, dead letters, outbox size.
 	Stats(ctx context.Context) (Stats, error)
 

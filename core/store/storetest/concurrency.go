@@ -16,6 +16,7 @@ import (
 // The races the store must settle: every goroutine waits at a gate and all
 // start together, as workers on several nodes would.
 var concurrencyTests = []test{
+	{"Lease/OneHolder", testLeaseOneHolder},
 	{"Concurrent/ReleaseDue", testConcurrentRelease},
 	{"Concurrent/BeginAttempt", testConcurrentBegin},
 	{"Concurrent/ClaimReplyOneThread", testConcurrentClaimThread},
@@ -341,5 +342,48 @@ func testConcurrentPlanFinish(t *testing.T, s store.Store) {
 	}
 	if rows := drain(t, s); len(rows) != 1+2*workers {
 		t.Errorf("outbox holds %d rows, want %d (the message and each step once)", len(rows), 1+2*workers)
+	}
+}
+
+// testLeaseOneHolder: of nodes asking for one lease at once, one wins; the
+// holder renews it; others get it only once it expires or is released.
+func testLeaseOneHolder(t *testing.T, s store.Store) {
+	const ttl = time.Minute
+	var (
+		mu      sync.Mutex
+		winners []string
+	)
+	race(func(i int) {
+		holder := fmt.Sprintf("node-%d", i)
+		ok, err := s.AcquireLease(ctx(t), "poll/allegro/shop", holder, t0, ttl)
+		if err != nil {
+			t.Errorf("AcquireLease: %v", err)
+			return
+		}
+		if ok {
+			mu.Lock()
+			winners = append(winners, holder)
+			mu.Unlock()
+		}
+	})
+	if len(winners) != 1 {
+		t.Fatalf("%d nodes won the lease at once: %v", len(winners), winners)
+	}
+	holder, other := winners[0], "node-other"
+	if ok, _ := s.AcquireLease(ctx(t), "poll/allegro/shop", holder, at(30*time.Second), ttl); !ok {
+		t.Error("the holder could not renew its lease")
+	}
+	if ok, _ := s.AcquireLease(ctx(t), "poll/allegro/shop", other, at(89*time.Second), ttl); ok {
+		t.Error("another node took a renewed lease before it expired")
+	}
+	if ok, _ := s.AcquireLease(ctx(t), "poll/allegro/shop", other, at(90*time.Second), ttl); !ok {
+		t.Error("another node could not take an expired lease")
+	}
+	must(t, "ReleaseLease", s.ReleaseLease(ctx(t), "poll/allegro/shop", other))
+	if ok, _ := s.AcquireLease(ctx(t), "poll/allegro/shop", holder, at(91*time.Second), ttl); !ok {
+		t.Error("a released lease could not be taken")
+	}
+	if ok, _ := s.AcquireLease(ctx(t), "poll/allegro/other", other, at(91*time.Second), ttl); !ok {
+		t.Error("leases of different names interfere")
 	}
 }

@@ -1,0 +1,7 @@
+-- leases: which node does what only one node may do at a time (polling a
+-- connector account), until when.
+CREATE TABLE leases (
+    name       TEXT    PRIMARY KEY,
+    holder     TEXT    NOT NULL,
+    expires_at INTEGER NOT NULL
+) STRICT;
