@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -77,6 +78,11 @@ func serveCmd(args []string, stdout, stderr io.Writer) error {
 	if err := os.MkdirAll(*data, 0o700); err != nil {
 		return fmt.Errorf("data directory: %w", err)
 	}
+	unlock, err := lockDataDir(*data)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 
@@ -182,4 +188,21 @@ func serveClock() (clock.Clock, *clock.Fake, error) {
 	}
 	f := clock.NewFake(t)
 	return f, f, nil
+}
+
+// lockDataDir keeps a second hub from serving from the same data directory:
+// two writers on one SQLite file and one JetStream store would corrupt
+// both. The lock goes with the process, however it ends.
+func lockDataDir(dir string) (func(), error) {
+	f, err := os.OpenFile(filepath.Join(dir, "switchboard.lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("data directory: %w", err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		pid, _ := os.ReadFile(filepath.Join(dir, "switchboard.pid"))
+		return nil, fmt.Errorf("another hub (process %s) is serving from %s; stop it, or give this one its own -data directory",
+			strings.TrimSpace(string(pid)), dir)
+	}
+	return func() { f.Close() }, nil
 }

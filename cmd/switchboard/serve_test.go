@@ -436,3 +436,16 @@ func childPlugin(t *testing.T, hubPid int, name string) int {
 	t.Fatalf("no %s process under the hub (pid %d)", name, hubPid)
 	return 0
 }
+
+func TestSecondHubOnTheSameDataIsRefused(t *testing.T) {
+	s := newSink(t)
+	cfg, data := t.TempDir(), t.TempDir()
+	writeConfig(t, cfg, s.srv.URL, "0s")
+	startHub(t, cfg, data)
+	t.Setenv("TEST_HOOK_SECRET", hookSecret)
+	t.Setenv("TEST_API_TOKEN", apiToken)
+	code, _, stderr := runCLI(t, "serve", "-config", cfg, "-data", data, "-listen", "127.0.0.1:0", "-plugin-dir", pluginDir)
+	if code != 1 || !strings.Contains(stderr, "another hub") {
+		t.Errorf("second hub: exit %d\n%s", code, stderr)
+	}
+}
