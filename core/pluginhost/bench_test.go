@@ -104,22 +104,46 @@ func BenchmarkBatch(b *testing.B) {
 	b.Run("send/inproc-grpc", func(b *testing.B) { send(b, inProcess(b)) })
 	b.Run("send/plugin", func(b *testing.B) { send(b, benchPlugin(b)) })
 
+	exec := make([]sdk.ExecuteItem, batchSize)
+	for i := range exec {
+		exec[i] = sdk.ExecuteItem{IdempotencyKey: fmt.Sprintf("key-%d", i),
+			Arguments: cty.ObjectVal(map[string]cty.Value{"text": cty.StringVal(text600)})}
+	}
 	b.Run("execute/plugin", func(b *testing.B) {
-		a, err := StartAction(Spec{Name: "testaction", Path: testaction}, Options{})
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(a.Close)
-		exec := make([]sdk.ExecuteItem, batchSize)
-		for i := range exec {
-			exec[i] = sdk.ExecuteItem{IdempotencyKey: fmt.Sprintf("key-%d", i),
-				Arguments: cty.ObjectVal(map[string]cty.Value{"text": cty.StringVal(text600)})}
-		}
+		a := benchAction(b)
 		for b.Loop() {
 			if _, err := a.Execute(ctx, exec); err != nil {
 				b.Fatal(err)
 			}
 		}
+		perSecond(b)
+	})
+	// The hub calls a plugin from several workers at once; with two cores,
+	// two batches in flight keep both processes busy.
+	b.Run("send/plugin-2-in-flight", func(b *testing.B) {
+		c := benchPlugin(b)
+		b.SetParallelism(1)
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if _, err := c.Send(ctx, items); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+		perSecond(b)
+	})
+	b.Run("execute/plugin-2-in-flight", func(b *testing.B) {
+		a := benchAction(b)
+		b.SetParallelism(1)
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if _, err := a.Execute(ctx, exec); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
 		perSecond(b)
 	})
 
@@ -219,6 +243,15 @@ func inProcess(b *testing.B) sdk.Connector {
 		b.Fatal(err)
 	}
 	return raw.(sdk.Connector)
+}
+
+func benchAction(b *testing.B) *Action {
+	a, err := StartAction(Spec{Name: "testaction", Path: testaction}, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(a.Close)
+	return a
 }
 
 func benchPlugin(b *testing.B) *Connector {

@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/zclconf/go-cty/cty"
 
@@ -31,14 +32,13 @@ func (action) Configure(context.Context, sdk.ConfigureRequest) (sdk.Diagnostics,
 func (action) Execute(_ context.Context, items []sdk.ExecuteItem) ([]sdk.ExecuteResult, error) {
 	out := make([]sdk.ExecuteResult, len(items))
 	for i, it := range items {
-		var args struct {
-			Text string `cty:"text"`
-		}
-		if err := sdk.Decode(it.Arguments, &args); err != nil {
-			out[i].Err = sdk.Permanent(err)
+		r := sdk.ReadAttrs(it.Arguments)
+		text, ok := r.String("text")
+		if !ok || r.Diagnostics().HasErrors() {
+			out[i].Err = sdk.Permanent(fmt.Errorf("arguments: text is missing or not a string"))
 			continue
 		}
-		out[i].Outputs = cty.ObjectVal(map[string]cty.Value{"length": cty.NumberIntVal(int64(len(args.Text)))})
+		out[i].Outputs = cty.ObjectVal(map[string]cty.Value{"length": cty.NumberIntVal(int64(len(text)))})
 	}
 	return out, nil
 }
