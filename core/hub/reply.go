@@ -9,8 +9,17 @@ import (
 
 // Reply sends a person's reply into a thread through its connector, with
 // the caller's idempotency key, and records it, so that delayed automatic
-// replies with unless_answered stand down.
+// replies with unless_answered stand down. A request repeated with the same
+// key returns the first one's result without sending again.
 func (h *Hub) Reply(ctx context.Context, threadID, text, key string) (string, error) {
+	// The key is the caller's, scoped to the thread, and reaches the vendor
+	// too.
+	key = "manual/" + threadID + "/" + key
+	if ext, found, err := h.store.AgentReply(ctx, key); err != nil {
+		return "", err
+	} else if found {
+		return ext, nil
+	}
 	th, msgs, err := h.store.Thread(ctx, threadID)
 	if err != nil {
 		return "", err
@@ -28,9 +37,7 @@ func (h *Hub) Reply(ctx context.Context, threadID, text, key string) (string, er
 			break
 		}
 	}
-	// The key is the caller's, scoped to the thread, so that a retried
-	// request reaches the vendor with the same key.
-	res, err := conn.Send(ctx, []sdk.SendItem{{IdempotencyKey: "manual/" + threadID + "/" + key, Message: out}})
+	res, err := conn.Send(ctx, []sdk.SendItem{{IdempotencyKey: key, Message: out}})
 	if err == nil {
 		err = res[0].Err
 	}
@@ -43,7 +50,7 @@ func (h *Hub) Reply(ctx context.Context, threadID, text, key string) (string, er
 		Thread: th.ExternalID, Direction: sdk.Outbound, Recipients: out.Recipients, Subject: out.Subject,
 		Text: text, SentAt: now, InReplyTo: out.InReplyTo,
 	}
-	if err := h.store.RecordAgentReply(ctx, threadID, sent, now); err != nil {
+	if err := h.store.RecordAgentReply(ctx, threadID, key, sent, now); err != nil {
 		return res[0].ExternalID, fmt.Errorf("the reply was sent, but recording it failed: %w", err)
 	}
 	h.metrics.messagesOut.WithLabelValues(th.Connector, th.Account).Inc()

@@ -94,7 +94,13 @@ type Store interface {
 
 	// RecordAgentReply notes a person's reply in a thread (unless_answered
 	// and first response time read it) and stores it as an outbound message.
-	RecordAgentReply(ctx context.Context, threadID string, m sdk.Message, at time.Time) error
+	// key is the reply's idempotency key when the hub sent it ("" for
+	// replies written in the vendor's own panel): a reply is stored once
+	// per key, and AgentReply finds it by its key.
+	RecordAgentReply(ctx context.Context, threadID, key string, m sdk.Message, at time.Time) error
+	// AgentReply returns the vendor's id of the reply sent with key, and
+	// whether there is one, so that a retried request is not sent again.
+	AgentReply(ctx context.Context, key string) (string, bool, error)
 
 	// Claims grants automatic replies (per-thread window, breaker).
 	workflow.Claims

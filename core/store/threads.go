@@ -152,7 +152,7 @@ func (s *sqlStore) Thread(ctx context.Context, id string) (*Thread, []sdk.Messag
 	return th, msgs, nil
 }
 
-func (s *sqlStore) RecordAgentReply(ctx context.Context, threadID string, m sdk.Message, at time.Time) error {
+func (s *sqlStore) RecordAgentReply(ctx context.Context, threadID, key string, m sdk.Message, at time.Time) error {
 	if at.IsZero() {
 		return fmt.Errorf("store: record agent reply in thread %s: the reply has no time", threadID)
 	}
@@ -169,7 +169,7 @@ func (s *sqlStore) RecordAgentReply(ctx context.Context, threadID string, m sdk.
 		if err != nil {
 			return fmt.Errorf("lock thread: %w", err)
 		}
-		if err := s.insertOutbound(ctx, t, th, m, "agent", "", at); err != nil {
+		if err := s.insertOutbound(ctx, t, th, m, "agent", key, at); err != nil {
 			return err
 		}
 		_, err = t.exec(ctx, "UPDATE threads SET first_response_at = ?, last_human_reply_at = ?, updated_at = ? WHERE id = ?",
@@ -216,4 +216,21 @@ VALUES (?, ?, ?, ?, ?, ?, 'outbound', ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 		return fmt.Errorf("store the reply: %w", err)
 	}
 	return nil
+}
+
+func (s *sqlStore) AgentReply(ctx context.Context, key string) (string, bool, error) {
+	if key == "" {
+		return "", false, fmt.Errorf("store: agent reply: no key given")
+	}
+	var external sql.NullString
+	err := s.read(ctx, "agent reply "+key, func(t *tx) error {
+		return t.queryRow(ctx, "SELECT external_id FROM messages WHERE step_key = ? AND origin = 'agent'", key).Scan(&external)
+	})
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, err
+	}
+	return external.String, true, nil
 }

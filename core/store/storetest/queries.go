@@ -56,7 +56,7 @@ func testRecordAgentReply(t *testing.T, s store.Store) {
 	reply := sdk.Message{ExternalID: "agent-1", Text: "We will refund you.", Sender: sdk.Party{Name: "Ola"}}
 	first := at(30 * time.Minute)
 	for range 2 { // a redelivered record is harmless
-		must(t, "RecordAgentReply", s.RecordAgentReply(ctx(t), in.ThreadID, reply, first))
+		must(t, "RecordAgentReply", s.RecordAgentReply(ctx(t), in.ThreadID, "", reply, first))
 	}
 	th, msgs := thread(t, s, in.ThreadID)
 	if len(msgs) != 2 {
@@ -70,12 +70,23 @@ func testRecordAgentReply(t *testing.T, s store.Store) {
 		t.Errorf("thread: first response %s, last human reply %s, %d buyer messages, %d auto replies", th.FirstResponseAt, th.LastHumanReplyAt, th.Messages, th.AutoReplies)
 	}
 	second := at(2 * time.Hour)
-	must(t, "RecordAgentReply", s.RecordAgentReply(ctx(t), in.ThreadID, sdk.Message{ExternalID: "agent-2", Text: "Done."}, second))
+	must(t, "RecordAgentReply", s.RecordAgentReply(ctx(t), in.ThreadID, "manual/key-2", sdk.Message{ExternalID: "agent-2", Text: "Done."}, second))
 	got2 := inbound(t, s, in.MessageID)
 	if !got2.Thread.FirstResponseAt.Equal(first) || !got2.Thread.LastHumanReplyAt.Equal(second) {
 		t.Errorf("after a second reply: first response %s, last %s; want %s, %s", got2.Thread.FirstResponseAt, got2.Thread.LastHumanReplyAt, first, second)
 	}
-	err := s.RecordAgentReply(ctx(t), "01JNOTSTORED0000000000000", reply, first)
+	// A reply sent by the hub is found by its idempotency key, and stored once.
+	if ext, found, err := s.AgentReply(ctx(t), "manual/key-2"); err != nil || !found || ext != "agent-2" {
+		t.Errorf("AgentReply by key = %q, %t, %v; want agent-2", ext, found, err)
+	}
+	if _, found, err := s.AgentReply(ctx(t), "manual/never"); err != nil || found {
+		t.Errorf("AgentReply of an unknown key = %t, %v", found, err)
+	}
+	must(t, "RecordAgentReply again", s.RecordAgentReply(ctx(t), in.ThreadID, "manual/key-2", sdk.Message{Text: "Done."}, second))
+	if _, msgs := thread(t, s, in.ThreadID); countText(msgs, "Done.") != 1 {
+		t.Errorf("a reply recorded twice with one key is stored %d times", countText(msgs, "Done."))
+	}
+	err := s.RecordAgentReply(ctx(t), "01JNOTSTORED0000000000000", "", reply, first)
 	wantErr(t, "RecordAgentReply to an unknown thread", err, store.ErrNotFound)
 	if rows := drain(t, s); len(rows) != 1 {
 		t.Errorf("agent replies were queued for evaluation: %v", outboxOf(rows))
@@ -99,7 +110,7 @@ func testThreadsFilters(t *testing.T, s store.Store) {
 	_, err := s.BeginAttempt(ctx(t), p.Key, t0)
 	must(t, "BeginAttempt", err)
 	must(t, "Finish", s.Finish(ctx(t), p.Key, store.Result{Kind: store.ResultApplied, At: t0, Tags: []string{"vip", "refund"}, Status: "closed"}))
-	must(t, "RecordAgentReply", s.RecordAgentReply(ctx(t), ids[3], sdk.Message{ExternalID: "r"}, at(time.Hour)))
+	must(t, "RecordAgentReply", s.RecordAgentReply(ctx(t), ids[3], "", sdk.Message{ExternalID: "r"}, at(time.Hour)))
 
 	cases := []struct {
 		name string
@@ -191,4 +202,14 @@ func testWorkflowOverrides(t *testing.T, s store.Store) {
 	got, err = s.WorkflowOverrides(ctx(t))
 	must(t, "WorkflowOverrides", err)
 	diff(t, "overrides", map[string]bool{"after_hours": false, "weekend": false}, got)
+}
+
+func countText(msgs []sdk.Message, text string) int {
+	n := 0
+	for _, m := range msgs {
+		if m.Text == text {
+			n++
+		}
+	}
+	return n
 }

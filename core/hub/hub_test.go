@@ -1,0 +1,665 @@
+package hub
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/switchboard-hub/switchboard/core/clock"
+	"github.com/switchboard-hub/switchboard/core/config"
+	"github.com/switchboard-hub/switchboard/core/queue"
+	"github.com/switchboard-hub/switchboard/core/store"
+	"github.com/switchboard-hub/switchboard/sdk"
+)
+
+// These tests assemble hubs in-process with a real store (SQLite), the real
+// queue (embedded JetStream), real plugin processes and a fake clock, and
+// drive what the end-to-end tests of cmd/switchboard cannot reach from
+// outside: reloads, poll leases between two hubs, work the queue lost, and
+// sends begun by a worker that died.
+
+var (
+	// webhookDir holds the webhook connector (SWITCHBOARD_PLUGIN_DIR, as
+	// `make test` sets it); testPluginDir the misbehaving test connector
+	// (SWITCHBOARD_TESTPLUGIN_DIR). A bare `go test` builds what is missing.
+	webhookDir    string
+	testPluginDir string
+	testStart     = time.Date(2026, 11, 20, 19, 0, 0, 0, time.UTC)
+)
+
+func TestMain(m *testing.M) { os.Exit(runTests(m)) }
+
+func runTests(m *testing.M) int {
+	webhookDir, testPluginDir = os.Getenv("SWITCHBOARD_PLUGIN_DIR"), os.Getenv("SWITCHBOARD_TESTPLUGIN_DIR")
+	for _, p := range []struct {
+		dir *string
+		src string
+		bin string
+	}{
+		{&webhookDir, "../../plugins/connectors/webhook", "switchboard-connector-webhook"},
+		{&testPluginDir, "../pluginhost/testdata/plugins/connectors/testconn", "switchboard-connector-testconn"},
+	} {
+		if *p.dir != "" {
+			continue
+		}
+		tmp, err := os.MkdirTemp("", "switchboard-plugins")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 2
+		}
+		defer os.RemoveAll(tmp)
+		if out, err := exec.Command("go", "build", "-o", filepath.Join(tmp, p.bin), p.src).CombinedOutput(); err != nil {
+			fmt.Fprintf(os.Stderr, "build %s: %v\n%s", p.src, err, out)
+			return 2
+		}
+		*p.dir = tmp
+	}
+	return m.Run()
+}
+
+// replySink is the shop system behind the webhook connector's send_url.
+type replySink struct {
+	srv  *httptest.Server
+	mu   sync.Mutex
+	got  []sinkRequest
+	fail bool
+}
+
+type sinkRequest struct {
+	Key    string
+	Thread string `json:"thread"`
+	Text   string `json:"text"`
+}
+
+func newReplySink(t *testing.T) *replySink {
+	s := &replySink{}
+	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req sinkRequest
+		_ = json.NewDecoder(r.Body).Decode(&req)
+		req.Key = r.Header.Get("Idempotency-Key")
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.got = append(s.got, req)
+		fmt.Fprintf(w, `{"id":"sink-%d"}`, len(s.got))
+	}))
+	t.Cleanup(s.srv.Close)
+	return s
+}
+
+func (s *replySink) requests() []sinkRequest {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.got)
+}
+
+// withKey returns the requests that carried the idempotency key.
+func (s *replySink) withKey(key string) []sinkRequest {
+	var out []sinkRequest
+	for _, r := range s.requests() {
+		if r.Key == key {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// loadConfig writes files into a new configuration directory and loads it.
+func loadConfig(t *testing.T, pluginDir string, files map[string]string) *config.Config {
+	t.Helper()
+	dir := t.TempDir()
+	for name, src := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg, diags := config.Load(dir, config.Options{PluginDir: pluginDir})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	return cfg
+}
+
+func openStore(t *testing.T, opts store.Options) store.Store {
+	t.Helper()
+	st, err := store.Open(context.Background(), "sqlite://"+filepath.Join(t.TempDir(), "switchboard.db"), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+// openQueue opens an embedded queue in a new directory; close it before the
+// test ends to lose what it holds.
+func openQueue(t *testing.T) *queue.Queue {
+	t.Helper()
+	q, err := queue.Open(context.Background(), queue.Options{DataDir: t.TempDir(), Subjects: []string{store.SubjectMessages, store.SubjectSteps}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { q.Close() })
+	return q
+}
+
+// testHub is one hub of a test, with its own metrics and log.
+type testHub struct {
+	*Hub
+	reg  *prometheus.Registry
+	logs *lockedLog
+	stop func() // ends Run and waits for it; idempotent
+}
+
+type lockedLog struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// newTestHub starts the plugins of cfg; run starts the hub's loops.
+func newTestHub(t *testing.T, cfg *config.Config, opts Options) *testHub {
+	t.Helper()
+	th := &testHub{reg: prometheus.NewRegistry(), logs: &lockedLog{}, stop: func() {}}
+	opts.Registry = th.reg
+	if opts.Logger == nil {
+		opts.Logger = hclog.New(&hclog.LoggerOptions{Name: "hub " + opts.Node, Level: hclog.Debug, Output: th.logs})
+	}
+	h, err := New(context.Background(), cfg, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	th.Hub = h
+	t.Cleanup(func() {
+		th.stop()
+		if t.Failed() {
+			t.Logf("log of hub %s:\n%s", opts.Node, th.logs.String())
+		}
+	})
+	return th
+}
+
+// run starts Run; stop ends it. A hub that never ran closes its plugins
+// at cleanup.
+func (th *testHub) run(t *testing.T) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- th.Run(ctx) }()
+	var once sync.Once
+	th.stop = func() {
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("Run: %v", err)
+			}
+		})
+	}
+}
+
+// deliver posts a buyer message to the hub's webhook ingress.
+func (th *testHub) deliver(t *testing.T, account, id, thread, text string) int {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"id": id, "thread": thread, "text": text, "from": map[string]string{"id": "buyer-" + thread}})
+	rec := httptest.NewRecorder()
+	th.Webhooks().ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/hooks/webhook/"+account, bytes.NewReader(body)))
+	return rec.Code
+}
+
+// metric reads a counter or gauge of the hub's registry: the sum over the
+// series that carry the labels given.
+func (th *testHub) metric(t *testing.T, name string, labels ...string) float64 {
+	t.Helper()
+	mfs, err := th.reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := 0.0
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+	series:
+		for _, m := range mf.GetMetric() {
+			for i := 0; i+1 < len(labels); i += 2 {
+				found := false
+				for _, lp := range m.GetLabel() {
+					found = found || lp.GetName() == labels[i] && lp.GetValue() == labels[i+1]
+				}
+				if !found {
+					continue series
+				}
+			}
+			sum += m.GetCounter().GetValue() + m.GetGauge().GetValue()
+		}
+	}
+	return sum
+}
+
+// eventually waits for the hub's goroutines to reach a state, polling it.
+func eventually(t *testing.T, what string, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// drive moves the fake clock on a step at a time until ok holds, giving
+// the hubs a moment after each step to do what fell due.
+func drive(t *testing.T, clk *clock.Fake, step time.Duration, what string, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out driving the clock (now %s) until %s", clk.Now().Format(time.RFC3339), what)
+		}
+		clk.Advance(step)
+		for settle := time.Now().Add(200 * time.Millisecond); !ok() && time.Now().Before(settle); {
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+}
+
+func webhookConnector(sinkURL, extra string) string {
+	return fmt.Sprintf("connector \"webhook\" \"shop\" {\n  send_url = %q\n%s}\n", sinkURL+"/replies", extra)
+}
+
+func replyWorkflow(name, text string) string {
+	return fmt.Sprintf(`workflow %q {
+  description = "Reply to every message"
+  trigger {}
+  step "reply" "reply" {
+    text = "%s ${message.external_id}"
+  }
+}
+`, name, text)
+}
+
+func TestReloadSwapsTheConfigurationAndKeepsItWhenAPluginRejectsTheNext(t *testing.T) {
+	t.Parallel()
+	sink := newReplySink(t)
+	clk := clock.NewFake(testStart)
+	first := loadConfig(t, webhookDir, map[string]string{
+		"hub.hcl": webhookConnector(sink.srv.URL, ""), "wf.hcl": replyWorkflow("hello", "v1"),
+	})
+	h := newTestHub(t, first, Options{Store: openStore(t, store.Options{}), Queue: JetStream(openQueue(t)), PluginDir: webhookDir, Clock: clk, Node: "reload"})
+	h.run(t)
+	answered := func(thread, text string) {
+		t.Helper()
+		eventually(t, "the reply "+text, func() bool {
+			for _, r := range sink.requests() {
+				if r.Thread == thread {
+					if r.Text != text {
+						t.Fatalf("thread %s was answered %q, want %q", thread, r.Text, text)
+					}
+					return true
+				}
+			}
+			return false
+		})
+	}
+	if code := h.deliver(t, "shop", "m1", "t1", "hello"); code != http.StatusOK {
+		t.Fatalf("deliver: %d", code)
+	}
+	answered("t1", "v1 m1")
+
+	// A new configuration: another workflow, and a second account whose
+	// webhook address exists from the swap on.
+	second := loadConfig(t, webhookDir, map[string]string{
+		"hub.hcl": webhookConnector(sink.srv.URL, "") + strings.Replace(webhookConnector(sink.srv.URL, ""), `"shop"`, `"outlet"`, 1),
+		"wf.hcl":  replyWorkflow("welcome", "v2"),
+	})
+	if code := h.deliver(t, "outlet", "m0", "t0", "hello"); code != http.StatusNotFound {
+		t.Errorf("an account that is not configured yet: %d", code)
+	}
+	if err := h.Reload(context.Background(), second); err != nil {
+		t.Fatal(err)
+	}
+	if h.Config() != second {
+		t.Fatal("Config() is not the reloaded configuration")
+	}
+	ws, err := h.Workflows(context.Background())
+	if err != nil || len(ws) != 1 || ws[0].Name != "welcome" {
+		t.Errorf("workflows after the reload: %+v %v", ws, err)
+	}
+	if code := h.deliver(t, "shop", "m2", "t2", "hello"); code != http.StatusOK {
+		t.Fatalf("deliver after the reload: %d", code)
+	}
+	answered("t2", "v2 m2")
+	if code := h.deliver(t, "outlet", "m3", "t3", "hello"); code != http.StatusOK {
+		t.Fatalf("deliver to the new account: %d", code)
+	}
+	answered("t3", "v2 m3")
+
+	// The webhook plugin rejects an empty secret in Configure, which
+	// config.Load cannot know: the reload fails and the running
+	// configuration stays, plugins included.
+	rejected := loadConfig(t, webhookDir, map[string]string{
+		"hub.hcl": webhookConnector(sink.srv.URL, "  secret = \"\"\n"),
+		"wf.hcl":  replyWorkflow("broken", "v3"),
+	})
+	err = h.Reload(context.Background(), rejected)
+	if err == nil || !strings.Contains(err.Error(), "rejects its configuration") || !strings.Contains(err.Error(), "secret is empty") {
+		t.Fatalf("reload with a configuration the plugin rejects: %v", err)
+	}
+	if h.Config() != second {
+		t.Fatal("a rejected reload replaced the configuration")
+	}
+	if ws, _ := h.Workflows(context.Background()); len(ws) != 1 || ws[0].Name != "welcome" {
+		t.Errorf("workflows after a rejected reload: %+v", ws)
+	}
+	// Unsigned, as the running connector (without secret) accepts.
+	if code := h.deliver(t, "shop", "m4", "t4", "hello"); code != http.StatusOK {
+		t.Fatalf("deliver after a rejected reload: %d", code)
+	}
+	answered("t4", "v2 m4")
+	if code := h.deliver(t, "outlet", "m5", "t5", "hello"); code != http.StatusOK {
+		t.Fatalf("the account the rejected configuration drops: %d", code)
+	}
+	answered("t5", "v2 m5")
+	if n := len(sink.requests()); n != 5 {
+		t.Errorf("the sink got %d replies, want 5: %+v", n, sink.requests())
+	}
+}
+
+func TestPollLeaseLetsOneHubPollAtATime(t *testing.T) {
+	t.Parallel()
+	const (
+		interval = 10 * time.Second
+		ttl      = time.Minute // max(3 × interval, 1m), as poll takes it
+		lease    = "poll/testconn/acct"
+	)
+	clk := clock.NewFake(testStart)
+	st := openStore(t, store.Options{})
+	q := openQueue(t)
+	cfg := loadConfig(t, testPluginDir, map[string]string{"hub.hcl": "connector \"testconn\" \"acct\" {}\n"})
+
+	// A node that died holding the lease: nobody polls until it expires.
+	if ok, err := st.AcquireLease(context.Background(), lease, "dead-node", testStart, ttl); err != nil || !ok {
+		t.Fatalf("lease for the dead node: %v %v", ok, err)
+	}
+	hubs := map[string]*testHub{}
+	for _, node := range []string{"node-a", "node-b"} {
+		// One database, one queue, two nodes.
+		hubs[node] = newTestHub(t, cfg, Options{Store: st, Queue: JetStream(q), PluginDir: testPluginDir, Clock: clk, Node: node, PollInterval: interval})
+		hubs[node].run(t)
+	}
+	polled := func(node string) int {
+		return int(hubs[node].metric(t, "switchboard_messages_in_total", "connector", "testconn", "account", "acct"))
+	}
+	total := func() int { return polled("node-a") + polled("node-b") }
+	// pollTimes reads when each polled message (one thread each) arrived.
+	pollTimes := func() map[string]time.Time {
+		ts, err := st.Threads(context.Background(), store.ThreadFilter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]time.Time{}
+		for _, th := range ts {
+			out[th.ExternalID] = th.FirstInboundAt
+		}
+		return out
+	}
+	polls := func() string {
+		b, _, err := st.PluginState(sdk.KindConnector, "testconn", "acct").Get(context.Background(), "polls")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+
+	drive(t, clk, interval, "a hub polls", func() bool { return total() > 0 })
+	if at := pollTimes()["poll-1"]; at.Before(testStart.Add(ttl)) {
+		t.Errorf("the first poll was at %s, before the dead node's lease ran out at %s", at, testStart.Add(ttl))
+	}
+	winner, loser := "node-a", "node-b"
+	if polled(winner) == 0 {
+		winner, loser = loser, winner
+	}
+	drive(t, clk, interval, "five polls", func() bool { return polled(winner) >= 5 })
+	if n := polled(loser); n != 0 {
+		t.Errorf("%s polled %d times while %s held the lease", loser, n, winner)
+	}
+	if got, want := polls(), fmt.Sprint(polled(winner)); got != want {
+		t.Errorf("the connector was polled %s times, %s stored new messages %s times", got, winner, want)
+	}
+
+	// The winner stops and gives the lease up: the other node takes over at
+	// its next poll, without waiting for the lease to run out.
+	hubs[winner].stop()
+	stopped, before := clk.Now(), polled(winner)
+	drive(t, clk, interval, loser+" polls", func() bool { return polled(loser) >= 2 })
+	first := fmt.Sprintf("poll-%d", before+1)
+	if at, ok := pollTimes()[first]; !ok || at.Sub(stopped) >= ttl {
+		t.Errorf("%s polled first at %s (%v), %s after %s stopped; want well within the lease of %s", loser, at, ok, at.Sub(stopped), winner, ttl)
+	}
+	if polled(winner) != before {
+		t.Errorf("%s polled after it stopped", winner)
+	}
+	if got, want := polls(), fmt.Sprint(total()); got != want {
+		t.Errorf("the connector was polled %s times, new messages were stored %s times", got, want)
+	}
+	if held, err := st.AcquireLease(context.Background(), lease, "probe", clk.Now(), ttl); err != nil || held {
+		t.Errorf("the lease is free while %s polls: %v %v", loser, held, err)
+	}
+}
+
+func TestWorkTheQueueLostIsRequeued(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	sink := newReplySink(t)
+	clk := clock.NewFake(testStart)
+	st := openStore(t, store.Options{})
+	cfg := loadConfig(t, webhookDir, map[string]string{"hub.hcl": webhookConnector(sink.srv.URL, ""), "wf.hcl": replyWorkflow("ack", "Thanks")})
+
+	// The first node stores two messages and evaluates one of them, and
+	// its outbox hands all that to its queue: a message to evaluate and a
+	// step to execute. Then the node dies before any of it is consumed,
+	// and its queue with it.
+	lost := openQueue(t)
+	a := newTestHub(t, cfg, Options{Store: st, Queue: JetStream(lost), PluginDir: webhookDir, Clock: clk, Node: "node-a"})
+	defer a.gen.Load().plugins.close()
+	for i, id := range []string{"m1", "m2"} {
+		n, err := a.Ingest(ctx, "webhook", "shop", []sdk.Message{{ExternalID: id, Thread: "t" + id, Channel: "webhook", Text: "hello"}}, nil)
+		if err != nil || n != 1 {
+			t.Fatalf("ingest %d: %d %v", i, n, err)
+		}
+	}
+	rows, err := st.Outbox(ctx, 10)
+	if err != nil || len(rows) != 2 {
+		t.Fatalf("outbox: %v %v", rows, err)
+	}
+	m1, m2 := string(rows[0].Payload), string(rows[1].Payload)
+	if err := a.evaluate(ctx, m2); err != nil {
+		t.Fatal(err)
+	}
+	outbox, cancel := context.WithCancel(ctx)
+	published := make(chan struct{})
+	go func() { defer close(published); a.publishOutbox(outbox) }()
+	eventually(t, "the outbox to reach the queue", func() bool {
+		s, err := st.Stats(ctx)
+		msgs, _ := lost.Depth(ctx, store.SubjectMessages)
+		steps, _ := lost.Depth(ctx, store.SubjectSteps)
+		return err == nil && s.Outbox == 0 && s.QueuedSteps == 1 && msgs == 2 && steps == 1
+	})
+	cancel()
+	<-published
+	lost.Close()
+
+	// The second node has a new, empty queue. What the store holds as
+	// unevaluated or queued is handed to it once RequeueAfter has passed.
+	b := newTestHub(t, cfg, Options{Store: st, Queue: JetStream(openQueue(t)), PluginDir: webhookDir, Clock: clk, Node: "node-b"})
+	b.run(t)
+	keys := []string{m1 + ".ack.reply", m2 + ".ack.reply"}
+	clk.Advance(RequeueAfter - time.Minute)
+	if got := sink.requests(); len(got) != 0 {
+		t.Fatalf("replies before the work was requeued: %+v", got)
+	}
+	drive(t, clk, time.Minute, "both replies", func() bool {
+		return len(sink.withKey(keys[0])) > 0 && len(sink.withKey(keys[1])) > 0
+	})
+	if now := clk.Now(); now.Before(testStart.Add(RequeueAfter)) {
+		t.Errorf("the lost work was requeued at %s, before RequeueAfter", now)
+	}
+	eventually(t, "the replies to be recorded", func() bool {
+		s, err := st.Stats(ctx)
+		return err == nil && s.QueuedSteps == 0 && s.Outbox == 0 && b.metric(t, "switchboard_messages_out_total") == 2
+	})
+	for _, key := range keys {
+		if got := sink.withKey(key); len(got) != 1 {
+			t.Errorf("reply %s reached the sink %d times", key, len(got))
+		}
+	}
+	if !strings.Contains(b.logs.String(), "requeued work the queue did not deliver: items=2") {
+		t.Errorf("the requeue was not logged as two items:\n%s", b.logs.String())
+	}
+}
+
+func TestSendBegunByAWorkerThatDiedIsLookedUp(t *testing.T) {
+	t.Parallel()
+	const lease = time.Minute
+	for _, tc := range []struct {
+		name     string
+		delivery sdk.Delivery
+		sent     int // replies that reach the sink
+	}{
+		// The webhook connector cannot tell whether the dead worker's
+		// request arrived; its channel is at-least-once, so the reply is
+		// sent again with the same idempotency key.
+		{"at least once", sdk.AtLeastOnce, 1},
+		// On an at-most-once channel the step is given up instead.
+		{"at most once", sdk.AtMostOnce, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			sink := newReplySink(t)
+			clk := clock.NewFake(testStart)
+			st := openStore(t, store.Options{AttemptLease: lease})
+			cfg := loadConfig(t, webhookDir, map[string]string{"hub.hcl": webhookConnector(sink.srv.URL, ""), "wf.hcl": replyWorkflow("ack", "Thanks")})
+			cfg.Channels["webhook.webhook"].Capabilities.UnverifiableSend = tc.delivery
+			h := newTestHub(t, cfg, Options{Store: st, Queue: JetStream(openQueue(t)), PluginDir: webhookDir, Clock: clk, Node: "node"})
+
+			if n, err := h.Ingest(ctx, "webhook", "shop", []sdk.Message{{ExternalID: "m1", Thread: "t1", Channel: "webhook", Text: "hello"}}, nil); err != nil || n != 1 {
+				t.Fatalf("ingest: %d %v", n, err)
+			}
+			rows, err := st.Outbox(ctx, 10)
+			if err != nil || len(rows) != 1 {
+				t.Fatalf("outbox: %v %v", rows, err)
+			}
+			msgID := string(rows[0].Payload)
+			if err := h.evaluate(ctx, msgID); err != nil {
+				t.Fatal(err)
+			}
+			key := msgID + ".ack.reply"
+			// A worker begins the step and dies before it records the
+			// outcome.
+			if _, err := st.BeginAttempt(ctx, key, clk.Now()); err != nil {
+				t.Fatal(err)
+			}
+			// Within its lease the step is the dead worker's.
+			clk.Advance(lease - time.Second)
+			if err := h.execute(ctx, key); !errors.Is(err, store.ErrStepHeld) {
+				t.Fatalf("execute within the lease: %v, want ErrStepHeld", err)
+			}
+			if got := sink.requests(); len(got) != 0 {
+				t.Fatalf("sent within the lease: %+v", got)
+			}
+			// After it, the queue's delivery (the step's outbox row) takes
+			// the step over and asks the connector first.
+			clk.Advance(time.Second)
+			h.run(t)
+			eventually(t, "the step to be settled", func() bool {
+				th, _, err := st.Thread(ctx, threadOf(t, st, "t1"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				skipped := h.metric(t, "switchboard_workflow_skips_total", "workflow", "ack")
+				return th.AutoReplies == 1 || skipped == 1
+			})
+			if got := sink.withKey(key); len(got) != tc.sent || len(sink.requests()) != tc.sent {
+				t.Errorf("the sink got %+v, want %d reply with key %s", sink.requests(), tc.sent, key)
+			}
+			if tc.sent == 0 && !strings.Contains(h.logs.String(), "") {
+				t.Error("unreachable")
+			}
+			s, err := st.Stats(ctx)
+			if err != nil || s.QueuedSteps != 0 || s.PendingSteps != 0 || s.DeadLetters != 0 {
+				t.Errorf("stats after the takeover: %+v %v", s, err)
+			}
+		})
+	}
+}
+
+// threadOf finds a thread's hub id by the channel's id for it.
+func threadOf(t *testing.T, st store.Store, external string) string {
+	t.Helper()
+	ts, err := st.Threads(context.Background(), store.ThreadFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, th := range ts {
+		if th.ExternalID == external {
+			return th.ID
+		}
+	}
+	t.Fatalf("no thread %s", external)
+	return ""
+}
+
+func TestRetryPolicy(t *testing.T) {
+	t.Parallel()
+	for attempts, want := range map[int]time.Duration{
+		0: RetryBase, 1: RetryBase, 2: 2 * RetryBase, 3: 4 * RetryBase, 9: 256 * RetryBase,
+		10: RetryMax, 30: RetryMax, 1000: RetryMax,
+	} {
+		if got := backoff(attempts); got != want {
+			t.Errorf("backoff(%d) = %s, want %s", attempts, got, want)
+		}
+	}
+	for attempt, want := range map[int]time.Duration{
+		1: 100 * time.Millisecond, 2: 400 * time.Millisecond, 10: 10 * time.Second, 25: time.Minute, 1000: time.Minute,
+	} {
+		if got := redeliverAfter(attempt); got != want {
+			t.Errorf("redeliverAfter(%d) = %s, want %s", attempt, got, want)
+		}
+	}
+	for reason, want := range map[string]string{
+		"unless_answered: a person answered the thread at 2026-11-20T19:00:00Z": "unless_answered",
+		"condition is false": "condition",
+		"disabled":           "disabled",
+		"":                   "",
+	} {
+		if got := reasonLabel(reason); got != want {
+			t.Errorf("reasonLabel(%q) = %q, want %q", reason, got, want)
+		}
+	}
+}
