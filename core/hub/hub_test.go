@@ -3,6 +3,7 @@ package hub
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -72,33 +73,53 @@ func runTests(m *testing.M) int {
 	return m.Run()
 }
 
-// replySink is the shop system behind the webhook connector's send_url.
+// replySink is the shop system behind the webhook connector's send_url. It
+// accepts every reply, or answers status with header when status is set.
 type replySink struct {
-	srv  *httptest.Server
-	mu   sync.Mutex
-	got  []sinkRequest
-	fail bool
+	srv    *httptest.Server
+	now    func() time.Time // the hub's clock, to note when a request came
+	mu     sync.Mutex
+	got    []sinkRequest
+	status int
+	header http.Header
 }
 
 type sinkRequest struct {
 	Key    string
+	At     time.Time
 	Thread string `json:"thread"`
 	Text   string `json:"text"`
 }
 
 func newReplySink(t *testing.T) *replySink {
-	s := &replySink{}
+	s := &replySink{now: time.Now}
 	s.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var req sinkRequest
 		_ = json.NewDecoder(r.Body).Decode(&req)
 		req.Key = r.Header.Get("Idempotency-Key")
 		s.mu.Lock()
 		defer s.mu.Unlock()
+		req.At = s.now()
 		s.got = append(s.got, req)
+		if s.status != 0 {
+			for k, v := range s.header {
+				w.Header()[k] = v
+			}
+			http.Error(w, "not now", s.status)
+			return
+		}
 		fmt.Fprintf(w, `{"id":"sink-%d"}`, len(s.got))
 	}))
 	t.Cleanup(s.srv.Close)
 	return s
+}
+
+// refuse makes the sink answer status with header, and note the times of
+// requests on now.
+func (s *replySink) refuse(now func() time.Time, status int, header http.Header) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.now, s.status, s.header = now, status, header
 }
 
 func (s *replySink) requests() []sinkRequest {
@@ -134,14 +155,32 @@ func loadConfig(t *testing.T, pluginDir string, files map[string]string) *config
 	return cfg
 }
 
-func openStore(t *testing.T, opts store.Options) store.Store {
+// openStore opens a SQLite store in a new directory and returns it with
+// the database file.
+func openStore(t *testing.T, opts store.Options) (store.Store, string) {
 	t.Helper()
-	st, err := store.Open(context.Background(), "sqlite://"+filepath.Join(t.TempDir(), "switchboard.db"), opts)
+	path := filepath.Join(t.TempDir(), "switchboard.db")
+	st, err := store.Open(context.Background(), "sqlite://"+path, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	return st
+	return st, path
+}
+
+// stepState reads a step's state and reason from the database file: the
+// Store shows steps only as dead letters.
+func stepState(t *testing.T, path, key string) (state, reason string) {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.QueryRow("SELECT state, reason FROM steps WHERE key = ?", key).Scan(&state, &reason); err != nil {
+		t.Fatalf("step %s: %v", key, err)
+	}
+	return state, reason
 }
 
 // openQueue opens an embedded queue in a new directory; close it before the
@@ -310,7 +349,8 @@ func TestReloadSwapsTheConfigurationAndKeepsItWhenAPluginRejectsTheNext(t *testi
 	first := loadConfig(t, webhookDir, map[string]string{
 		"hub.hcl": webhookConnector(sink.srv.URL, ""), "wf.hcl": replyWorkflow("hello", "v1"),
 	})
-	h := newTestHub(t, first, Options{Store: openStore(t, store.Options{}), Queue: JetStream(openQueue(t)), PluginDir: webhookDir, Clock: clk, Node: "reload"})
+	st, _ := openStore(t, store.Options{})
+	h := newTestHub(t, first, Options{Store: st, Queue: JetStream(openQueue(t)), PluginDir: webhookDir, Clock: clk, Node: "reload"})
 	h.run(t)
 	answered := func(thread, text string) {
 		t.Helper()
@@ -367,8 +407,9 @@ func TestReloadSwapsTheConfigurationAndKeepsItWhenAPluginRejectsTheNext(t *testi
 		"wf.hcl":  replyWorkflow("broken", "v3"),
 	})
 	err = h.Reload(context.Background(), rejected)
-	if err == nil || !strings.Contains(err.Error(), "rejects its configuration") || !strings.Contains(err.Error(), "secret is empty") {
-		t.Fatalf("reload with a configuration the plugin rejects: %v", err)
+	if err == nil || !strings.Contains(err.Error(), "connector webhook.shop rejects its configuration") ||
+		!strings.Contains(err.Error(), "hub.hcl:3,12-14: secret is empty") {
+		t.Fatalf("reload with a configuration the plugin rejects: %v; want the plugin's error at the user's file and line", err)
 	}
 	if h.Config() != second {
 		t.Fatal("a rejected reload replaced the configuration")
@@ -398,7 +439,7 @@ func TestPollLeaseLetsOneHubPollAtATime(t *testing.T) {
 		lease    = "poll/testconn/acct"
 	)
 	clk := clock.NewFake(testStart)
-	st := openStore(t, store.Options{})
+	st, _ := openStore(t, store.Options{})
 	q := openQueue(t)
 	cfg := loadConfig(t, testPluginDir, map[string]string{"hub.hcl": "connector \"testconn\" \"acct\" {}\n"})
 
@@ -477,7 +518,7 @@ func TestWorkTheQueueLostIsRequeued(t *testing.T) {
 	ctx := context.Background()
 	sink := newReplySink(t)
 	clk := clock.NewFake(testStart)
-	st := openStore(t, store.Options{})
+	st, _ := openStore(t, store.Options{})
 	cfg := loadConfig(t, webhookDir, map[string]string{"hub.hcl": webhookConnector(sink.srv.URL, ""), "wf.hcl": replyWorkflow("ack", "Thanks")})
 
 	// The first node stores two messages and evaluates one of them, and
@@ -519,9 +560,15 @@ func TestWorkTheQueueLostIsRequeued(t *testing.T) {
 	b := newTestHub(t, cfg, Options{Store: st, Queue: JetStream(openQueue(t)), PluginDir: webhookDir, Clock: clk, Node: "node-b"})
 	b.run(t)
 	keys := []string{m1 + ".ack.reply", m2 + ".ack.reply"}
+	// A minute before RequeueAfter the scheduler looks for lost work and
+	// finds none yet; a new message meanwhile goes through.
 	clk.Advance(RequeueAfter - time.Minute)
-	if got := sink.requests(); len(got) != 0 {
-		t.Fatalf("replies before the work was requeued: %+v", got)
+	if code := b.deliver(t, "shop", "m3", "tm3", "hello"); code != http.StatusOK {
+		t.Fatalf("deliver: %d", code)
+	}
+	eventually(t, "the reply to m3", func() bool { return len(sink.requests()) > 0 })
+	if got := sink.requests(); len(got) != 1 || got[0].Thread != "tm3" {
+		t.Fatalf("replies before the lost work was due to be requeued: %+v", got)
 	}
 	drive(t, clk, time.Minute, "both replies", func() bool {
 		return len(sink.withKey(keys[0])) > 0 && len(sink.withKey(keys[1])) > 0
@@ -531,7 +578,7 @@ func TestWorkTheQueueLostIsRequeued(t *testing.T) {
 	}
 	eventually(t, "the replies to be recorded", func() bool {
 		s, err := st.Stats(ctx)
-		return err == nil && s.QueuedSteps == 0 && s.Outbox == 0 && b.metric(t, "switchboard_messages_out_total") == 2
+		return err == nil && s.QueuedSteps == 0 && s.Outbox == 0 && b.metric(t, "switchboard_messages_out_total") == 3
 	})
 	for _, key := range keys {
 		if got := sink.withKey(key); len(got) != 1 {
@@ -563,7 +610,7 @@ func TestSendBegunByAWorkerThatDiedIsLookedUp(t *testing.T) {
 			ctx := context.Background()
 			sink := newReplySink(t)
 			clk := clock.NewFake(testStart)
-			st := openStore(t, store.Options{AttemptLease: lease})
+			st, path := openStore(t, store.Options{AttemptLease: lease})
 			cfg := loadConfig(t, webhookDir, map[string]string{"hub.hcl": webhookConnector(sink.srv.URL, ""), "wf.hcl": replyWorkflow("ack", "Thanks")})
 			cfg.Channels["webhook.webhook"].Capabilities.UnverifiableSend = tc.delivery
 			h := newTestHub(t, cfg, Options{Store: st, Queue: JetStream(openQueue(t)), PluginDir: webhookDir, Clock: clk, Node: "node"})
@@ -597,23 +644,101 @@ func TestSendBegunByAWorkerThatDiedIsLookedUp(t *testing.T) {
 			// the step over and asks the connector first.
 			clk.Advance(time.Second)
 			h.run(t)
+			var state, reason string
 			eventually(t, "the step to be settled", func() bool {
-				th, _, err := st.Thread(ctx, threadOf(t, st, "t1"))
-				if err != nil {
-					t.Fatal(err)
-				}
-				skipped := h.metric(t, "switchboard_workflow_skips_total", "workflow", "ack")
-				return th.AutoReplies == 1 || skipped == 1
+				state, reason = stepState(t, path, key)
+				return state != string(store.StepAttempted) && state != string(store.StepQueued)
 			})
+			th, _, err := st.Thread(ctx, threadOf(t, st, "t1"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			switch tc.delivery {
+			case sdk.AtLeastOnce:
+				if state != string(store.StepDone) || th.AutoReplies != 1 {
+					t.Errorf("step %s, thread with %d automatic replies; want done and 1", state, th.AutoReplies)
+				}
+			case sdk.AtMostOnce:
+				if state != string(store.StepSkipped) || !strings.Contains(reason, "at-most-once") || th.AutoReplies != 0 {
+					t.Errorf("step %s (%q), thread with %d automatic replies; want skipped as at-most-once, and none", state, reason, th.AutoReplies)
+				}
+			}
 			if got := sink.withKey(key); len(got) != tc.sent || len(sink.requests()) != tc.sent {
 				t.Errorf("the sink got %+v, want %d reply with key %s", sink.requests(), tc.sent, key)
-			}
-			if tc.sent == 0 && !strings.Contains(h.logs.String(), "") {
-				t.Error("unreachable")
 			}
 			s, err := st.Stats(ctx)
 			if err != nil || s.QueuedSteps != 0 || s.PendingSteps != 0 || s.DeadLetters != 0 {
 				t.Errorf("stats after the takeover: %+v %v", s, err)
+			}
+		})
+	}
+}
+
+func TestFailedSendsBackOffOnTheHubClockAndDeadLetterAfterMaxAttempts(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name   string
+		status int
+		header http.Header
+		wait   func(attempts int) time.Duration // from a failed attempt to the next
+	}{
+		{"unavailable", http.StatusServiceUnavailable, nil, backoff},
+		// The vendor's Retry-After wins while it is longer than the backoff.
+		{"throttled", http.StatusTooManyRequests, http.Header{"Retry-After": {"120"}},
+			func(attempts int) time.Duration { return max(2*time.Minute, backoff(attempts)) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			clk := clock.NewFake(testStart)
+			sink := newReplySink(t)
+			sink.refuse(clk.Now, tc.status, tc.header)
+			st, _ := openStore(t, store.Options{})
+			cfg := loadConfig(t, webhookDir, map[string]string{"hub.hcl": webhookConnector(sink.srv.URL, ""), "wf.hcl": replyWorkflow("ack", "Thanks")})
+			h := newTestHub(t, cfg, Options{Store: st, Queue: JetStream(openQueue(t)), PluginDir: webhookDir, Clock: clk, Node: "node"})
+			h.run(t)
+			if code := h.deliver(t, "shop", "m1", "t1", "hello"); code != http.StatusOK {
+				t.Fatalf("deliver: %d", code)
+			}
+			// Each failed attempt schedules the next on the hub's clock; the
+			// clock is moved to it, and not a moment earlier.
+			for n := 1; n < MaxAttempts; n++ {
+				eventually(t, fmt.Sprintf("attempt %d", n), func() bool { return len(sink.requests()) == n })
+				failed := sink.requests()[n-1].At
+				var next time.Time
+				eventually(t, fmt.Sprintf("the retry after attempt %d", n), func() bool {
+					var err error
+					next, err = st.NextDue(ctx)
+					return err == nil && !next.IsZero()
+				})
+				if got := next.Sub(failed); got != tc.wait(n) {
+					t.Errorf("attempt %d failed at %s; the next is due %s later, want %s", n, failed.Format(time.RFC3339), got, tc.wait(n))
+				}
+				clk.Set(next)
+			}
+			var dead []store.Step
+			eventually(t, "the step to be dead-lettered", func() bool {
+				var err error
+				dead, err = st.DeadLetters(ctx, 10)
+				return err == nil && len(dead) == 1
+			})
+			if d := dead[0]; d.Attempts != MaxAttempts || !strings.HasPrefix(d.LastError, fmt.Sprintf("gave up after %d attempts: ", MaxAttempts)) {
+				t.Errorf("dead letter: %d attempts, %q", d.Attempts, d.LastError)
+			}
+			reqs := sink.requests()
+			if len(reqs) != MaxAttempts {
+				t.Errorf("the sink was asked %d times, want %d", len(reqs), MaxAttempts)
+			}
+			for _, r := range reqs {
+				if r.Key != dead[0].Key {
+					t.Errorf("an attempt with key %q, want the step's key %q every time", r.Key, dead[0].Key)
+				}
+			}
+			if next, err := st.NextDue(ctx); err != nil || !next.IsZero() {
+				t.Errorf("a dead letter is still due at %s (%v)", next, err)
+			}
+			if v := h.metric(t, "switchboard_dead_letters_total", "workflow", "ack"); v != 1 {
+				t.Errorf("switchboard_dead_letters_total = %v", v)
 			}
 		})
 	}
