@@ -77,9 +77,9 @@ func (a *api) auth(next http.Handler) http.Handler {
 		sums[i] = sha256.Sum256([]byte(t))
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="switchboard"`)
 		scheme, given, _ := strings.Cut(r.Header.Get("Authorization"), " ")
 		if !strings.EqualFold(scheme, "Bearer") || given == "" {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="switchboard"`)
 			writeError(w, http.StatusUnauthorized, "send Authorization: Bearer <token>, a token from the hub block's api_tokens")
 			return
 		}
@@ -89,6 +89,7 @@ func (a *api) auth(next http.Handler) http.Handler {
 			match |= subtle.ConstantTimeCompare(sum[:], s[:])
 		}
 		if match != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="switchboard", error="invalid_token"`)
 			writeError(w, http.StatusUnauthorized, "the token is not one of the hub's api_tokens")
 			return
 		}

@@ -126,8 +126,9 @@ func (h *Hub) lookup(ctx context.Context, g *generation, conn *pluginhost.Connec
 	}
 	ch := g.cfg.Channels[in.Message.Connector+"."+in.Message.Channel]
 	if ch != nil && ch.Capabilities.UnverifiableSend == sdk.AtMostOnce {
-		return true, h.finish(ctx, st, store.Result{Kind: store.ResultSkipped, At: h.clock.Now(),
-			Reason: "an attempt before a crash may have sent it, the connector cannot tell, and the channel is at-most-once"})
+		const reason = "at-most-once: an attempt before a crash may have sent it and the connector cannot tell"
+		h.metrics.stepSkipped(st.Workflow, reason)
+		return true, h.finish(ctx, st, store.Result{Kind: store.ResultSkipped, At: h.clock.Now(), Reason: reason})
 	}
 	return false, nil // at-least-once: send again with the same key
 }
