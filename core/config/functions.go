@@ -285,46 +285,33 @@ func TimeFunctions(now time.Time) map[string]function.Function {
 				return cty.StringVal(t.In(s.Location()).Format(time.RFC3339)), nil
 			},
 		}),
-		"today": function.New(&function.Spec{
-			Description: `The date ("2026-11-20") in a time zone at the moment of evaluation.`,
-			Params:      []function.Parameter{{Name: "timezone", Type: cty.String}},
-			Type:        function.StaticReturnType(cty.String),
-			Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
-				loc, err := locationArg(args[0])
-				if err != nil {
-					return cty.NilVal, err
-				}
-				return cty.StringVal(now.In(loc).Format(time.DateOnly)), nil
-			},
-		}),
-		"weekday": function.New(&function.Spec{
-			Description: `The weekday ("mon" … "sun") in a time zone at the moment of evaluation.`,
-			Params:      []function.Parameter{{Name: "timezone", Type: cty.String}},
-			Type:        function.StaticReturnType(cty.String),
-			Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
-				loc, err := locationArg(args[0])
-				if err != nil {
-					return cty.NilVal, err
-				}
-				return cty.StringVal(weekdays[now.In(loc).Weekday()]), nil
-			},
-		}),
-		"hour": function.New(&function.Spec{
-			Description: "The hour (0–23) in a time zone at the moment of evaluation.",
-			Params:      []function.Parameter{{Name: "timezone", Type: cty.String}},
-			Type:        function.StaticReturnType(cty.Number),
-			Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
-				loc, err := locationArg(args[0])
-				if err != nil {
-					return cty.NilVal, err
-				}
-				return cty.NumberIntVal(int64(now.In(loc).Hour())), nil
-			},
-		}),
+		"today": zonedFunc(now, `The date ("2026-11-20") in a time zone at the moment of evaluation.`, cty.String,
+			func(t time.Time) cty.Value { return cty.StringVal(t.Format(time.DateOnly)) }),
+		"weekday": zonedFunc(now, `The weekday ("mon" … "sun") in a time zone at the moment of evaluation.`, cty.String,
+			func(t time.Time) cty.Value { return cty.StringVal(weekdays[t.Weekday()]) }),
+		"hour": zonedFunc(now, "The hour (0–23) in a time zone at the moment of evaluation.", cty.Number,
+			func(t time.Time) cty.Value { return cty.NumberIntVal(int64(t.Hour())) }),
 	}
 }
 
-// timeFunctionNames are declared in the static context too (returning
+// zonedFunc makes a function of one time zone argument that reads the
+// evaluation's moment in that zone.
+func zonedFunc(now time.Time, description string, ret cty.Type, read func(time.Time) cty.Value) function.Function {
+	return function.New(&function.Spec{
+		Description: description,
+		Params:      []function.Parameter{{Name: "timezone", Type: cty.String}},
+		Type:        function.StaticReturnType(ret),
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			loc, err := locationArg(args[0])
+			if err != nil {
+				return cty.NilVal, err
+			}
+			return read(now.In(loc)), nil
+		},
+	})
+}
+
+// typecheckTimeFunctions are declared in the static context too (returning
 // unknown values) so that type-checking sees them.
 func typecheckTimeFunctions() map[string]function.Function {
 	out := map[string]function.Function{}
