@@ -36,11 +36,14 @@ workflows answer, and the HTTP API (docs/openapi.yaml), /healthz, /readyz and
 /metrics are served. By default everything is embedded in the data directory:
 SQLite (switchboard.db) and a NATS JetStream server without a port (jetstream/).
 The hub block's database and nats_url settings point it at PostgreSQL and a
-NATS cluster instead.
+NATS cluster instead; database_schema and nats_stream keep several hubs
+apart on one database and one cluster.
 
 Signals: SIGHUP (or switchboard reload) validates the configuration again and
-swaps it in, keeping the running one if it is invalid; SIGTERM and SIGINT stop
-taking work in, let work in flight finish, and stop the plugins.
+swaps it in, keeping the running one if it is invalid; the hub block's listen,
+database, database_schema, nats_url, nats_stream and poll_interval are read
+only at start, and the log says when a reload changed one. SIGTERM and SIGINT
+stop taking work in, let work in flight finish, and stop the plugins.
 
 `
 
@@ -90,12 +93,16 @@ func serveCmd(args []string, stdout, stderr io.Writer) error {
 	if dbURL == "" {
 		dbURL = "sqlite://" + filepath.Join(*data, "switchboard.db")
 	}
-	st, err := store.Open(ctx, dbURL, store.Options{Logger: logger.Named("store")})
+	st, err := store.Open(ctx, dbURL, store.Options{Schema: cfg.Hub.DatabaseSchema, Logger: logger.Named("store")})
 	if err != nil {
 		return fmt.Errorf("open store: %w", err)
 	}
 	defer st.Close()
-	q, err := queue.Open(ctx, queue.Options{URL: cfg.Hub.NATSURL, DataDir: *data, Subjects: []string{store.SubjectMessages, store.SubjectSteps}, Logger: logger.Named("queue")})
+	qopts := queue.Options{URL: cfg.Hub.NATSURL, Stream: cfg.Hub.NATSStream, Subjects: []string{store.SubjectMessages, store.SubjectSteps}, Logger: logger.Named("queue")}
+	if qopts.URL == "" {
+		qopts.DataDir = *data // the embedded server's store; an external one keeps its own
+	}
+	q, err := queue.Open(ctx, qopts)
 	if err != nil {
 		return fmt.Errorf("open queue: %w", err)
 	}
@@ -118,7 +125,10 @@ func serveCmd(args []string, stdout, stderr io.Writer) error {
 		addr = "127.0.0.1:8080"
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/", api.Handler(api.Options{Hub: h, Store: st, Tokens: cfg.Hub.APITokens, Registry: reg, Logger: logger.Named("api"),
+	// The API reads the tokens of the configuration in force, so that a
+	// reload rotates them.
+	tokens := func() []string { return h.Config().Hub.APITokens }
+	mux.Handle("/", api.Handler(api.Options{Hub: h, Store: st, Tokens: tokens, Registry: reg, Logger: logger.Named("api"),
 		Now: clk.Now, Ready: func(ctx context.Context) error {
 			if !q.Ready() {
 				return errors.New("the queue is not connected")
@@ -145,6 +155,7 @@ func serveCmd(args []string, stdout, stderr io.Writer) error {
 	hups := make(chan os.Signal, 1)
 	signal.Notify(hups, syscall.SIGHUP)
 	defer signal.Stop(hups)
+	started := cfg.Hub // what the settings read only at start were
 	go func() {
 		for range hups {
 			next, err := loadForServe(*dir, *pluginDir, detector.Detect, stderr)
@@ -153,6 +164,10 @@ func serveCmd(args []string, stdout, stderr io.Writer) error {
 			}
 			if err != nil {
 				logger.Error("reload refused; the running configuration stays", "error", err)
+				continue
+			}
+			for _, c := range restartOnlyChanges(started, next.Hub, *listen != "") {
+				c.warn(logger)
 			}
 		}
 	}()

@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -97,15 +98,7 @@ func (s *sink) counts() map[string]int {
 
 func writeConfig(t *testing.T, dir, sinkURL, delay string) {
 	t.Helper()
-	write(t, dir, "hub.hcl", fmt.Sprintf(`hub {
-  api_tokens = [env("TEST_API_TOKEN")]
-}
-
-connector "webhook" "shop" {
-  secret   = env("TEST_HOOK_SECRET")
-  send_url = %q
-}
-`, sinkURL+"/replies"))
+	writeHub(t, dir, sinkURL, `api_tokens = [env("TEST_API_TOKEN")]`)
 	write(t, dir, "workflow.hcl", fmt.Sprintf(`workflow "ack" {
   description = "Acknowledge every message after a delay"
   trigger { sources = ["webhook"] }
@@ -115,6 +108,21 @@ connector "webhook" "shop" {
   }
 }
 `, delay))
+}
+
+// writeHub writes hub.hcl: a hub block with settings (HCL lines) and the
+// webhook connector "shop" sending to the sink.
+func writeHub(t *testing.T, dir, sinkURL, settings string) {
+	t.Helper()
+	write(t, dir, "hub.hcl", fmt.Sprintf(`hub {
+  %s
+}
+
+connector "webhook" "shop" {
+  secret   = env("TEST_HOOK_SECRET")
+  send_url = %q
+}
+`, settings, sinkURL+"/replies"))
 }
 
 // hubProc is a running `switchboard serve`.
@@ -207,8 +215,14 @@ func (h *hubProc) post(t *testing.T, path string, body []byte, header map[string
 
 func (h *hubProc) get(t *testing.T, path string) (int, string) {
 	t.Helper()
+	return h.getWith(t, path, apiToken)
+}
+
+// getWith sends a GET with a bearer token.
+func (h *hubProc) getWith(t *testing.T, path, token string) (int, string) {
+	t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, h.url+path, nil)
-	req.Header.Set("Authorization", "Bearer "+apiToken)
+	req.Header.Set("Authorization", "Bearer "+token)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatalf("GET %s: %v", path, err)
@@ -232,6 +246,15 @@ func (h *hubProc) advance(t *testing.T, d string) {
 	t.Helper()
 	if code, body := h.post(t, "/debug/clock", []byte(`{"advance":"`+d+`"}`), nil); code != http.StatusOK {
 		t.Fatalf("advance clock: %d %s", code, body)
+	}
+}
+
+// setClock moves the test clock to at, such as the moment a killed hub
+// stopped: a restarted hub's clock starts at clockStart again.
+func (h *hubProc) setClock(t *testing.T, at time.Time) {
+	t.Helper()
+	if code, body := h.post(t, "/debug/clock", []byte(`{"set":"`+at.Format(time.RFC3339)+`"}`), nil); code != http.StatusOK {
+		t.Fatalf("set clock: %d %s", code, body)
 	}
 }
 
@@ -447,5 +470,192 @@ func TestSecondHubOnTheSameDataIsRefused(t *testing.T) {
 	code, _, stderr := runCLI(t, "serve", "-config", cfg, "-data", data, "-listen", "127.0.0.1:0", "-plugin-dir", pluginDir)
 	if code != 1 || !strings.Contains(stderr, "another hub") {
 		t.Errorf("second hub: exit %d\n%s", code, stderr)
+	}
+}
+
+// TestHubOnPostgresAndNATSKilledWithPendingRepliesSendsEachOnce runs the
+// hub on PostgreSQL (a schema of its own) and an external JetStream server
+// (a stream of its own), the settings operators use to run several hubs on
+// one database and one cluster: a message gets its reply once; then the
+// hub is killed with replies planned, restarted on the same schema and
+// stream, and sends each of them once, when it is due.
+func TestHubOnPostgresAndNATSKilledWithPendingRepliesSendsEachOnce(t *testing.T) {
+	const n = 20
+	dsn, admin := testPostgres(t)
+	js := testJetStream(t)
+	schema, stream := testSchema(t, admin), testStream(t, js)
+	s := newSink(t)
+	cfg, data := t.TempDir(), t.TempDir()
+	writeHub(t, cfg, s.srv.URL, fmt.Sprintf(`api_tokens      = [env("TEST_API_TOKEN")]
+  database        = %q
+  database_schema = %q
+  nats_url        = %q
+  nats_stream     = %q`, dsn, schema, testNATSURL(), stream))
+	// Pings are answered at once: a reply that comes back shows the hub has
+	// been working at the time the clock shows.
+	write(t, cfg, "workflow.hcl", `workflow "ack" {
+  description = "Acknowledge every message after ten minutes"
+  trigger { sources = ["webhook"] }
+  condition = message.text != "ping"
+  step "reply" "ack" {
+    text  = "Thanks for message ${message.external_id}"
+    delay = "10m"
+  }
+}
+
+workflow "pong" {
+  description = "Answer pings at once"
+  trigger { sources = ["webhook"] }
+  condition = message.text == "ping"
+  step "reply" "pong" { text = "pong" }
+}
+`)
+	start, _ := time.Parse(time.RFC3339, clockStart)
+
+	h := startHub(t, cfg, data)
+	var tables int
+	if err := admin.QueryRow(`SELECT count(*) FROM information_schema.tables WHERE table_schema = $1`, schema).Scan(&tables); err != nil || tables == 0 {
+		t.Fatalf("the hub's tables are not in schema %s: %d tables, %v", schema, tables, err)
+	}
+	if _, err := js.Stream(t.Context(), stream); err != nil {
+		t.Fatalf("the hub's stream %s: %v", stream, err)
+	}
+	var files []string
+	entries, _ := os.ReadDir(data)
+	for _, e := range entries {
+		files = append(files, e.Name())
+	}
+	if !slices.Equal(files, []string{"switchboard.lock", "switchboard.pid"}) {
+		t.Errorf("the data directory holds %v; with database and nats_url set, only the lock and PID files belong there", files)
+	}
+
+	// One message in, one reply out, when it is due.
+	if code := h.deliver(t, "first", "t-first", "hello"); code != http.StatusOK {
+		t.Fatalf("deliver: status %d", code)
+	}
+	eventually(t, 30*time.Second, "the message to be planned", func() bool {
+		return h.metric(t, `switchboard_workflow_fires_total{workflow="ack"}`) == 1
+	})
+	if got := s.distinct(); got != 0 {
+		t.Fatalf("%d replies went out before their due time", got)
+	}
+	h.advance(t, "10m")
+	eventually(t, 30*time.Second, "the reply to reach the shop", func() bool { return s.distinct() == 1 })
+
+	// Replies planned for 19:20, then SIGKILL at 19:10.
+	for i := range n {
+		if code := h.deliver(t, fmt.Sprintf("m%d", i), fmt.Sprintf("t%d", i), "hello"); code != http.StatusOK {
+			t.Fatalf("deliver %d: status %d", i, code)
+		}
+	}
+	eventually(t, 30*time.Second, "every message to be planned", func() bool {
+		return h.metric(t, `switchboard_workflow_fires_total{workflow="ack"}`) == n+1
+	})
+	h.kill(t)
+	if got := s.distinct(); got != 1 {
+		t.Fatalf("%d replies reached the shop before the kill, want 1", got)
+	}
+
+	h = startHub(t, cfg, data) // the same schema and stream
+	h.setClock(t, start.Add(10*time.Minute))
+	h.advance(t, "9m59s")
+	if code := h.deliver(t, "ping", "t-ping", "ping"); code != http.StatusOK {
+		t.Fatalf("deliver the ping: status %d", code)
+	}
+	eventually(t, 30*time.Second, "the pong", func() bool { return s.distinct() == 2 })
+	if got := s.distinct(); got != 2 {
+		t.Fatalf("%d replies went out a second before their due time", got-2)
+	}
+	h.advance(t, "1s")
+	eventually(t, 60*time.Second, "every reply to reach the shop", func() bool { return s.distinct() == n+2 })
+	for key, c := range s.counts() {
+		if c != 1 {
+			t.Errorf("reply %s reached the shop %d times", key, c)
+		}
+	}
+}
+
+// TestReloadRotatesTokensAndNamesRestartOnlySettings reloads a hub whose
+// configuration swapped its API token and changed settings that need a
+// restart: the new token works at once, the old one is refused, and the log
+// names each setting that waits for a restart.
+func TestReloadRotatesTokensAndNamesRestartOnlySettings(t *testing.T) {
+	const newToken = "rotated-api-token-0123456789abcdef"
+	s := newSink(t)
+	cfg, data := t.TempDir(), t.TempDir()
+	writeConfig(t, cfg, s.srv.URL, "0s")
+	h := startHub(t, cfg, data)
+	if code, _ := h.getWith(t, "/v1/threads", newToken); code != http.StatusUnauthorized {
+		t.Fatalf("a token not configured yet: %d", code)
+	}
+
+	writeHub(t, cfg, s.srv.URL, fmt.Sprintf(`api_tokens    = [env("TEST_API_TOKEN"), %q]
+  nats_stream   = "SWITCHBOARD_NEXT"
+  poll_interval = "45s"
+  listen        = "127.0.0.1:1"`, newToken))
+	reload := func(wantLogs int) {
+		t.Helper()
+		if code, out, errOut := runCLI(t, "reload", "-data", data); code != 0 {
+			t.Fatalf("reload: %d %s %s", code, out, errOut)
+		}
+		eventually(t, 30*time.Second, "the hub to reload", func() bool {
+			return strings.Count(h.logs.String(), "nats_stream changed; restart to apply") == wantLogs
+		})
+	}
+	reload(1)
+	for tok, want := range map[string]int{apiToken: http.StatusOK, newToken: http.StatusOK} {
+		if code, body := h.getWith(t, "/v1/threads", tok); code != want {
+			t.Errorf("after adding a token: %s answered %d %s, want %d", tok, code, body, want)
+		}
+	}
+	logs := h.logs.String()
+	for _, want := range []string{
+		`nats_stream changed; restart to apply: running=SWITCHBOARD configured=SWITCHBOARD_NEXT`,
+		`poll_interval changed; restart to apply: running="" configured=45s`,
+	} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("the log lacks %q:\n%s", want, logs)
+		}
+	}
+	if strings.Contains(logs, "listen changed") {
+		t.Errorf("a listen the -listen flag overrides was reported as waiting for a restart:\n%s", logs)
+	}
+
+	writeHub(t, cfg, s.srv.URL, fmt.Sprintf(`api_tokens  = [%q]
+  nats_stream = "SWITCHBOARD_NEXT"`, newToken))
+	reload(2) // the stream still differs from the running one
+	if code, _ := h.getWith(t, "/v1/threads", apiToken); code != http.StatusUnauthorized {
+		t.Errorf("a removed token answered %d, want 401", code)
+	}
+	if code, _ := h.getWith(t, "/v1/threads", newToken); code != http.StatusOK {
+		t.Errorf("the remaining token answered %d, want 200", code)
+	}
+	if code := h.deliver(t, "after-reload", "t1", "hello"); code != http.StatusOK {
+		t.Fatalf("deliver: %d", code)
+	}
+	eventually(t, 30*time.Second, "a reply through the running queue", func() bool { return s.distinct() == 1 })
+}
+
+// A database_schema on SQLite stops serve before it opens anything, with
+// the place in the file.
+func TestServeRefusesSchemaWithSQLite(t *testing.T) {
+	s := newSink(t)
+	cfg, data := t.TempDir(), t.TempDir()
+	writeConfig(t, cfg, s.srv.URL, "0s")
+	writeHub(t, cfg, s.srv.URL, `api_tokens      = [env("TEST_API_TOKEN")]
+  database_schema = "shop_2"`)
+	t.Setenv("TEST_HOOK_SECRET", hookSecret)
+	t.Setenv("TEST_API_TOKEN", apiToken)
+	code, _, stderr := runCLI(t, "serve", "-config", cfg, "-data", data, "-listen", "127.0.0.1:0", "-plugin-dir", pluginDir)
+	for _, want := range []string{"hub.hcl:3:21: error: Database schema without PostgreSQL", "Set database to a postgres:// URL, or remove database_schema", "1 error(s) in the configuration"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	if code != 1 {
+		t.Errorf("exit %d, want 1", code)
+	}
+	if entries, _ := os.ReadDir(data); len(entries) != 0 {
+		t.Errorf("serve left %d files in the data directory", len(entries))
 	}
 }

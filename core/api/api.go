@@ -28,8 +28,11 @@ import (
 type Options struct {
 	Hub   *hub.Hub
 	Store store.Store
-	// Tokens are the accepted bearer tokens; with none, /v1 answers 401.
-	Tokens   []string
+	// Tokens returns the accepted bearer tokens. It is called for every
+	// /v1 request, so a reload that changes api_tokens applies to the next
+	// request; serve passes the hub's current configuration. Nil, or no
+	// tokens, answers 401 to every /v1 request.
+	Tokens   func() []string
 	Registry *prometheus.Registry
 	// Ready reports whether the hub can take work (store and queue up).
 	Ready  func(context.Context) error
@@ -69,13 +72,10 @@ func Handler(o Options) http.Handler {
 
 type api struct{ o Options }
 
-// auth accepts a request whose bearer token matches one of the tokens, in
-// constant time.
+// auth accepts a request whose bearer token matches one of the current
+// tokens. Comparing digests keeps the time independent of where a guess
+// differs and of the tokens' lengths.
 func (a *api) auth(next http.Handler) http.Handler {
-	sums := make([][32]byte, len(a.o.Tokens))
-	for i, t := range a.o.Tokens {
-		sums[i] = sha256.Sum256([]byte(t))
-	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		scheme, given, _ := strings.Cut(r.Header.Get("Authorization"), " ")
 		if !strings.EqualFold(scheme, "Bearer") || given == "" {
@@ -84,8 +84,13 @@ func (a *api) auth(next http.Handler) http.Handler {
 			return
 		}
 		sum := sha256.Sum256([]byte(given))
+		var tokens []string
+		if a.o.Tokens != nil {
+			tokens = a.o.Tokens()
+		}
 		match := 0
-		for _, s := range sums {
+		for _, t := range tokens {
+			s := sha256.Sum256([]byte(t))
 			match |= subtle.ConstantTimeCompare(sum[:], s[:])
 		}
 		if match != 1 {

@@ -243,7 +243,7 @@ func newEnv(t *testing.T) *env {
 	done := make(chan error, 1)
 	go func() { done <- h.Run(ctx) }()
 	e.srv = httptest.NewServer(api.Handler(api.Options{
-		Hub: h, Store: st, Tokens: cfg.Hub.APITokens, Registry: e.reg, Logger: logger.Named("api"), Now: e.clock.Now,
+		Hub: h, Store: st, Tokens: func() []string { return h.Config().Hub.APITokens }, Registry: e.reg, Logger: logger.Named("api"), Now: e.clock.Now,
 		Ready: func(context.Context) error {
 			if err := e.ready.Load(); err != nil {
 				return *err
@@ -871,6 +871,49 @@ func TestAuthentication(t *testing.T) {
 		resp.Body.Close()
 		if resp.StatusCode != http.StatusUnauthorized {
 			t.Errorf("a hub without tokens answered %q with %d", authorization, resp.StatusCode)
+		}
+	}
+}
+
+// TestTokensFollowReload rotates a token the way operators do: add the new
+// one, reload, move clients, remove the old one, reload. Each reload applies
+// to the next request, without a restart.
+func TestTokensFollowReload(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	const next = "next-token-0123456789abcdef"
+	status := func(tok string) int {
+		t.Helper()
+		return e.do(t, http.MethodGet, "/v1/threads", "", map[string]string{"Authorization": "Bearer " + tok}).status
+	}
+	reload := func(tokens ...string) {
+		t.Helper()
+		quoted := make([]string, len(tokens))
+		for i, tok := range tokens {
+			quoted[i] = strconv.Quote(tok)
+		}
+		hcl := strings.Replace(fmt.Sprintf(hubConfig, token, otherToken, e.shop.srv.URL),
+			fmt.Sprintf("api_tokens = [%q, %q]", token, otherToken), "api_tokens = ["+strings.Join(quoted, ", ")+"]", 1)
+		writeFile(t, e.dir, "hub.hcl", hcl)
+		if err := e.hub.Reload(context.Background(), e.load(t)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := status(next); got != http.StatusUnauthorized {
+		t.Fatalf("a token not configured yet: %d", got)
+	}
+
+	reload(token, next)
+	for tok, want := range map[string]int{token: http.StatusOK, next: http.StatusOK, otherToken: http.StatusUnauthorized} {
+		if got := status(tok); got != want {
+			t.Errorf("after adding %s and removing %s: %s answered %d, want %d", next, otherToken, tok, got, want)
+		}
+	}
+
+	reload(next)
+	for tok, want := range map[string]int{token: http.StatusUnauthorized, next: http.StatusOK} {
+		if got := status(tok); got != want {
+			t.Errorf("after removing %s: %s answered %d, want %d", token, tok, got, want)
 		}
 	}
 }

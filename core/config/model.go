@@ -42,8 +42,14 @@ type Hub struct {
 	// Service settings of `switchboard serve`.
 	// Database is a postgres:// URL; empty keeps SQLite in the data directory.
 	Database string
+	// DatabaseSchema is the PostgreSQL schema of the tables; empty uses the
+	// connection's search_path. Load refuses it with SQLite.
+	DatabaseSchema string
 	// NATSURL names an external NATS cluster; empty runs one embedded.
 	NATSURL string
+	// NATSStream is the JetStream stream name; DefaultNATSStream unless the
+	// hub block sets nats_stream.
+	NATSStream string
 	// Listen is the HTTP address; empty means 127.0.0.1:8080.
 	Listen string
 	// APITokens are the bearer tokens the HTTP API accepts; with none,

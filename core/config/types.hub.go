@@ -1,6 +1,8 @@
 package config
 
 import (
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -11,7 +13,9 @@ var hubSchema = &hcl.BodySchema{
 		{Name: "reply_window"},
 		{Name: "default_language"},
 		{Name: "database"},
+		{Name: "database_schema"},
 		{Name: "nats_url"},
+		{Name: "nats_stream"},
 		{Name: "listen"},
 		{Name: "api_tokens"},
 		{Name: "poll_interval"},
@@ -30,6 +34,9 @@ const (
 	DefaultBreakerLimit    = 300
 	DefaultBreakerPer      = time.Minute
 	DefaultDefaultLanguage = "en"
+	// DefaultNATSStream is the JetStream stream of a hub block without
+	// nats_stream; it is the queue package's default too.
+	DefaultNATSStream = "SWITCHBOARD"
 )
 
 func (l *loader) decodeHub() {
@@ -37,6 +44,7 @@ func (l *loader) decodeHub() {
 	h.ReplyWindow = DefaultReplyWindow
 	h.Breaker = Breaker{Limit: DefaultBreakerLimit, Per: DefaultBreakerPer}
 	h.DefaultLanguage = DefaultDefaultLanguage
+	h.NATSStream = DefaultNATSStream
 	blocks := l.blocks["hub"]
 	for i, b := range blocks {
 		if i > 0 {
@@ -51,8 +59,24 @@ func (l *loader) decodeHub() {
 		if lang, ok := l.str(c.Attributes["default_language"]); ok {
 			h.DefaultLanguage = lang
 		}
-		h.Database, _ = l.str(c.Attributes["database"])
+		db, dbOK := l.str(c.Attributes["database"])
+		h.Database = db
+		if a := c.Attributes["database_schema"]; a != nil {
+			if schema, ok := l.str(a); ok {
+				h.DatabaseSchema = schema
+				// An env() that validate cannot see leaves database unknown.
+				l.checkDatabaseSchema(a, schema, db, c.Attributes["database"] == nil || dbOK)
+			}
+		}
 		h.NATSURL, _ = l.str(c.Attributes["nats_url"])
+		if a := c.Attributes["nats_stream"]; a != nil {
+			if name, ok := l.str(a); ok {
+				h.NATSStream = name
+				if err := checkStreamName(name); err != "" {
+					l.errorf(a.Expr.Range().Ptr(), "Invalid NATS stream name", "%s", err)
+				}
+			}
+		}
 		h.Listen, _ = l.str(c.Attributes["listen"])
 		h.PollInterval = l.duration(c.Attributes["poll_interval"], 0)
 		if a := c.Attributes["api_tokens"]; a != nil {
@@ -89,5 +113,47 @@ func (l *loader) checkReplyWindow(a *hcl.Attribute, d time.Duration) {
 		l.errorf(a.Expr.Range().Ptr(), "Reply window too short",
 			"reply_window is at least %s: at most one automatic reply per thread within it is what keeps two robots from answering each other for ever.",
 			FormatDuration(MinReplyWindow))
+	}
+}
+
+// checkStreamName applies the queue's rule for stream names (JetStream puts
+// them in API subjects and file names) so that a bad nats_stream is
+// reported at its place in the file rather than when serve opens the
+// queue. It returns what is wrong, or "".
+func checkStreamName(name string) string {
+	const hint = "Use letters, digits, '-' and '_', such as \"SWITCHBOARD_SHOP2\"; leave nats_stream out for the default \"" + DefaultNATSStream + "\"."
+	if name == "" {
+		return "nats_stream is empty. " + hint
+	}
+	if len(name) > 200 {
+		return fmt.Sprintf("nats_stream is %d bytes long; keep it under 200.", len(name))
+	}
+	for _, r := range name {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			return fmt.Sprintf("nats_stream %q contains %q. %s", name, r, hint)
+		}
+	}
+	return ""
+}
+
+// checkDatabaseSchema reports a database_schema that PostgreSQL cannot
+// take, or one given to a hub on SQLite, which has no schemas. dbKnown is
+// false when database comes from an env() that validate cannot see.
+func (l *loader) checkDatabaseSchema(a *hcl.Attribute, schema, database string, dbKnown bool) {
+	rng := a.Expr.Range().Ptr()
+	switch {
+	case schema == "":
+		l.errorf(rng, "Empty database schema",
+			"database_schema is empty; name a PostgreSQL schema, or leave it out to use the connection's search_path (usually public).")
+	case len(schema) > 63 || strings.ContainsRune(schema, 0):
+		l.errorf(rng, "Invalid database schema",
+			"database_schema %q is not a valid PostgreSQL name: at most 63 bytes, without NUL characters.", schema)
+	case dbKnown && !strings.HasPrefix(database, "postgres://") && !strings.HasPrefix(database, "postgresql://"):
+		why := "this hub uses SQLite in the data directory (database is not set)"
+		if database != "" {
+			why = "database is not a postgres:// URL"
+		}
+		l.errorf(rng, "Database schema without PostgreSQL",
+			"database_schema is a PostgreSQL setting, and %s. Set database to a postgres:// URL, or remove database_schema.", why)
 	}
 }

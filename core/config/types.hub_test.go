@@ -1,0 +1,141 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestHubServiceSettings(t *testing.T) {
+	cfg, diags := load(t, map[string]string{"hub.hcl": `
+hub {
+  listen          = "0.0.0.0:9090"
+  api_tokens      = ["token-0123456789abcdef"]
+  database        = "postgres://hub@db:5432/switchboard"
+  database_schema = "shop_2"
+  nats_url        = "nats://nats-1:4222"
+  nats_stream     = "SWITCHBOARD_shop-2"
+  poll_interval   = "45s"
+}
+`})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	h := cfg.Hub
+	if h.Listen != "0.0.0.0:9090" || h.Database != "postgres://hub@db:5432/switchboard" || h.DatabaseSchema != "shop_2" ||
+		h.NATSURL != "nats://nats-1:4222" || h.NATSStream != "SWITCHBOARD_shop-2" || h.PollInterval != 45*time.Second {
+		t.Errorf("hub settings: %+v", h)
+	}
+	if len(h.APITokens) != 1 || h.APITokens[0] != "token-0123456789abcdef" {
+		t.Errorf("api_tokens: %q", h.APITokens)
+	}
+
+	cfg, diags = load(t, map[string]string{"hub.hcl": `hub {}`})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	if h := cfg.Hub; h.NATSStream != DefaultNATSStream || h.DatabaseSchema != "" || h.Database != "" || h.NATSURL != "" {
+		t.Errorf("defaults: %+v", h)
+	}
+	cfg, diags = load(t, map[string]string{"main.hcl": office})
+	if diags.HasErrors() || cfg.Hub.NATSStream != DefaultNATSStream {
+		t.Errorf("no hub block: stream %q, %v", cfg.Hub.NATSStream, diags)
+	}
+}
+
+// TestHubSettingDiagnostics checks that a bad service setting is reported
+// at its value, with what to do.
+func TestHubSettingDiagnostics(t *testing.T) {
+	tests := map[string]struct {
+		src  string
+		want []string
+		line int
+		col  int
+	}{
+		"stream with a dot": {
+			src:  "hub {\n  nats_stream = \"shop.two\"\n}\n",
+			want: []string{"Invalid NATS stream name", `"shop.two" contains '.'`, "letters, digits, '-' and '_'"},
+			line: 2, col: 17,
+		},
+		"stream with a space": {
+			src:  "hub {\n  nats_stream = \"shop two\"\n}\n",
+			want: []string{"Invalid NATS stream name", `contains ' '`},
+			line: 2, col: 17,
+		},
+		"stream with a wildcard": {
+			src:  "hub {\n  nats_stream = \"SHOP*\"\n}\n",
+			want: []string{"Invalid NATS stream name", `contains '*'`},
+			line: 2, col: 17,
+		},
+		"empty stream": {
+			src:  "hub {\n  nats_stream = \"\"\n}\n",
+			want: []string{"Invalid NATS stream name", "nats_stream is empty", `default "SWITCHBOARD"`},
+			line: 2, col: 17,
+		},
+		"long stream": {
+			src:  "hub {\n  nats_stream = \"" + strings.Repeat("S", 201) + "\"\n}\n",
+			want: []string{"Invalid NATS stream name", "201 bytes long"},
+			line: 2, col: 17,
+		},
+		"stream not a string": {
+			src:  "hub {\n  nats_stream = [\"A\"]\n}\n",
+			want: []string{"Incorrect attribute value type", "nats_stream must be string"},
+			line: 2, col: 17,
+		},
+		"schema with SQLite by default": {
+			src:  "hub {\n  database_schema = \"shop\"\n}\n",
+			want: []string{"Database schema without PostgreSQL", "SQLite in the data directory (database is not set)", "remove database_schema"},
+			line: 2, col: 21,
+		},
+		"schema with a SQLite file": {
+			src:  "hub {\n  database        = \"sqlite:///var/lib/hub.db\"\n  database_schema = \"shop\"\n}\n",
+			want: []string{"Database schema without PostgreSQL", "not a postgres:// URL"},
+			line: 3, col: 21,
+		},
+		"empty schema": {
+			src:  "hub {\n  database        = \"postgres://db/hub\"\n  database_schema = \"\"\n}\n",
+			want: []string{"Empty database schema", "leave it out"},
+			line: 3, col: 21,
+		},
+		"long schema": {
+			src:  "hub {\n  database        = \"postgres://db/hub\"\n  database_schema = \"" + strings.Repeat("s", 64) + "\"\n}\n",
+			want: []string{"Invalid database schema", "at most 63 bytes"},
+			line: 3, col: 21,
+		},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			_, diags := load(t, map[string]string{"hub.hcl": tt.src})
+			if !diags.HasErrors() {
+				t.Fatalf("no error; diagnostics: %v", diags)
+			}
+			text := render(diags)
+			for _, w := range tt.want {
+				if !strings.Contains(text, w) {
+					t.Errorf("diagnostics lack %q:\n%s", w, text)
+				}
+			}
+			first := firstError(diags)
+			if first.Subject == nil || first.Subject.Start.Line != tt.line || first.Subject.Start.Column != tt.col {
+				t.Errorf("first error at %v, want %d:%d:\n%s", first.Subject, tt.line, tt.col, text)
+			}
+		})
+	}
+}
+
+// A database from an env() that validate cannot see may well be
+// PostgreSQL: its schema is not refused until serve knows.
+func TestDatabaseSchemaWithUnsetEnv(t *testing.T) {
+	cfg, diags := load(t, map[string]string{"hub.hcl": `
+hub {
+  database        = env("UNSET")
+  database_schema = "shop"
+}
+`})
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	if cfg.Hub.DatabaseSchema != "shop" {
+		t.Errorf("schema %q", cfg.Hub.DatabaseSchema)
+	}
+}
