@@ -6,6 +6,12 @@ import (
 	"github.com/switchboard-hub/switchboard/core/queue"
 )
 
+// Concurrency is how many deliveries of each subject a hub handles at
+// once. Handlers mostly wait (on the store's group commit, on a plugin),
+// and the more of them wait together, the more work each commit and each
+// plugin call carries.
+const Concurrency = 64
+
 // JetStream is the hub's Queue over NATS JetStream (core/queue).
 func JetStream(q *queue.Queue) Queue { return jetStream{q} }
 
@@ -26,7 +32,7 @@ func (j jetStream) Consume(ctx context.Context, subject string, handle, exhauste
 			return
 		}
 		_ = d.Ack()
-	}, queue.OnExhausted(func(ctx context.Context, d queue.Delivery) error {
+	}, queue.WithConcurrency(Concurrency), queue.OnExhausted(func(ctx context.Context, d queue.Delivery) error {
 		return exhausted(ctx, d.Data)
 	}))
 }

@@ -39,12 +39,13 @@ func (s *sqlStore) ClaimReply(ctx context.Context, c workflow.ReplyClaim) (workf
 		if err := t.queryRow(ctx, "SELECT claimed_at FROM reply_claims WHERE thread_id = ?"+s.d.forUpdate(), c.ThreadID).Scan(&last); err != nil {
 			return fmt.Errorf("lock claim row: %w", err)
 		}
+		var b *breaker
 		if c.BreakerLimit > 0 {
 			if _, err := t.exec(ctx, "INSERT INTO reply_breakers (workflow) VALUES (?) ON CONFLICT DO NOTHING", c.Workflow); err != nil {
 				return fmt.Errorf("create breaker row: %w", err)
 			}
-			var w string
-			if err := t.queryRow(ctx, "SELECT workflow FROM reply_breakers WHERE workflow = ?"+s.d.forUpdate(), c.Workflow).Scan(&w); err != nil {
+			b = &breaker{}
+			if err := t.queryRow(ctx, "SELECT total, expired, mark FROM reply_breakers WHERE workflow = ?"+s.d.forUpdate(), c.Workflow).Scan(&b.total, &b.expired, &b.mark); err != nil {
 				return fmt.Errorf("lock breaker row: %w", err)
 			}
 		}
@@ -57,7 +58,7 @@ func (s *sqlStore) ClaimReply(ctx context.Context, c workflow.ReplyClaim) (workf
 		if !errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("read verdict: %w", err)
 		}
-		if v, err = s.decide(ctx, t, c, last.Time()); err != nil {
+		if v, err = s.decide(ctx, t, c, last.Time(), b); err != nil {
 			return err
 		}
 		if _, err := t.exec(ctx, "INSERT INTO reply_verdicts (step_key, thread_id, workflow, at, ok, reason) VALUES (?, ?, ?, ?, ?, ?)",
@@ -73,6 +74,19 @@ func (s *sqlStore) ClaimReply(ctx context.Context, c workflow.ReplyClaim) (workf
 		if _, err := t.exec(ctx, "INSERT INTO reply_breaker_events (step_key, workflow, at) VALUES (?, ?, ?)", c.Key, c.Workflow, stamp(c.At)); err != nil {
 			return fmt.Errorf("record reply for the breaker: %w", err)
 		}
+		if b != nil {
+			b.total++
+			if c.At.UnixNano() <= b.mark {
+				b.expired++
+			}
+			return b.save(ctx, t, c.Workflow)
+		}
+		// Counted without a breaker too, for when one is configured.
+		if _, err := t.exec(ctx, `INSERT INTO reply_breakers (workflow, total) VALUES (?, 1) ON CONFLICT (workflow) DO UPDATE
+SET total = reply_breakers.total + 1, expired = reply_breakers.expired + CASE WHEN ? <= reply_breakers.mark THEN 1 ELSE 0 END`,
+			c.Workflow, c.At.UnixNano()); err != nil {
+			return fmt.Errorf("count reply for the breaker: %w", err)
+		}
 		return nil
 	})
 	if err != nil {
@@ -81,21 +95,60 @@ func (s *sqlStore) ClaimReply(ctx context.Context, c workflow.ReplyClaim) (workf
 	return v, nil
 }
 
-func (s *sqlStore) decide(ctx context.Context, t *tx, c workflow.ReplyClaim, last time.Time) (workflow.Verdict, error) {
+func (s *sqlStore) decide(ctx context.Context, t *tx, c workflow.ReplyClaim, last time.Time, b *breaker) (workflow.Verdict, error) {
 	if !last.IsZero() && c.Window > 0 && c.At.Sub(last) < c.Window {
 		return workflow.Verdict{Reason: fmt.Sprintf("reply window: an automatic reply went to this thread at %s, within %s",
 			last.UTC().Format(time.RFC3339), config.FormatDuration(c.Window))}, nil
 	}
-	if c.BreakerLimit > 0 {
-		// A reply at t counts while c.At - t < Per, that is t > c.At - Per.
-		var recent int
-		if err := t.queryRow(ctx, "SELECT COUNT(*) FROM reply_breaker_events WHERE workflow = ? AND at > ?",
-			c.Workflow, c.At.Add(-c.BreakerPer).UnixNano()).Scan(&recent); err != nil {
-			return workflow.Verdict{}, fmt.Errorf("count replies for the breaker: %w", err)
+	if b != nil {
+		recent, err := b.recent(ctx, t, c.Workflow, c.At.Add(-c.BreakerPer).UnixNano())
+		if err != nil {
+			return workflow.Verdict{}, err
 		}
-		if recent >= c.BreakerLimit {
-			return workflow.Verdict{Reason: workflow.BreakerReason(c.Workflow, recent, c.BreakerPer, c.BreakerLimit)}, nil
+		if recent >= int64(c.BreakerLimit) {
+			return workflow.Verdict{Reason: workflow.BreakerReason(c.Workflow, int(recent), c.BreakerPer, c.BreakerLimit)}, nil
 		}
 	}
 	return workflow.Verdict{OK: true}, nil
+}
+
+// breaker is a workflow's reply_breakers row: of the total replies it
+// recorded, expired were at or before mark. Replies after mark number
+// total - expired, so counting those within a period means counting only
+// the few that passed out of it since the last claim, not all of them.
+type breaker struct {
+	total, expired, mark int64
+}
+
+// recent returns how many replies were after since (a reply at t counts
+// while at - t < per, that is t > at - per), moving mark forward to since.
+// Claims are nearly in time order; one from a clock behind mark counts the
+// replies between since and mark on top.
+func (b *breaker) recent(ctx context.Context, t *tx, workflowName string, since int64) (int64, error) {
+	const between = "SELECT COUNT(*) FROM reply_breaker_events WHERE workflow = ? AND at > ? AND at <= ?"
+	var n int64
+	if since > b.mark {
+		if err := t.queryRow(ctx, between, workflowName, b.mark, since).Scan(&n); err != nil {
+			return 0, fmt.Errorf("count replies for the breaker: %w", err)
+		}
+		b.expired += n
+		b.mark = since
+		if err := b.save(ctx, t, workflowName); err != nil {
+			return 0, err
+		}
+		return b.total - b.expired, nil
+	}
+	if since < b.mark {
+		if err := t.queryRow(ctx, between, workflowName, since, b.mark).Scan(&n); err != nil {
+			return 0, fmt.Errorf("count replies for the breaker: %w", err)
+		}
+	}
+	return b.total - b.expired + n, nil
+}
+
+func (b *breaker) save(ctx context.Context, t *tx, workflowName string) error {
+	if _, err := t.exec(ctx, "UPDATE reply_breakers SET total = ?, expired = ?, mark = ? WHERE workflow = ?", b.total, b.expired, b.mark, workflowName); err != nil {
+		return fmt.Errorf("record the breaker's count: %w", err)
+	}
+	return nil
 }

@@ -47,7 +47,11 @@ type sqlStore struct {
 	// connections, which WAL lets read beside the writer; on PostgreSQL it
 	// is db.
 	reads *sql.DB
-	d     *dialect
+	// On SQLite, writer takes the writes on db's one connection, and
+	// readers (nil for an in-memory database) hold reads' connections.
+	writer  *groupCommitter
+	readers *sessions
+	d       *dialect
 	lease time.Duration
 	log   hclog.Logger
 	ids   *ids
@@ -143,8 +147,8 @@ func openSQLite(ctx context.Context, rawURL string, opts Options) (*sqlStore, er
 	}
 	// busy_timeout covers other processes on the same file (such as a
 	// backup); in this process the single writer connection serializes.
-	common := "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)"
-	db, err := sql.Open("sqlite", path+common+"&_pragma=journal_mode(WAL)&_pragma=synchronous("+syncMode+")&_txlock=immediate")
+	common := "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=temp_store(memory)"
+	db, err := sql.Open("sqlite", path+common+"&_pragma=journal_mode(WAL)&_pragma=synchronous("+syncMode+")&_pragma=mmap_size(268435456)")
 	if err != nil {
 		return nil, fmt.Errorf("store: open SQLite %s: %w", path, err)
 	}
@@ -156,17 +160,35 @@ func openSQLite(ctx context.Context, rawURL string, opts Options) (*sqlStore, er
 		db.Close()
 		return nil, fmt.Errorf("store: open SQLite %s: %w", path, err)
 	}
+	sess, err := newSession(ctx, db)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: open SQLite %s: %w", path, err)
+	}
 	reads := db
+	var readers *sessions
 	if !memory {
-		reads, err = sql.Open("sqlite", path+common+"&_pragma=query_only(1)&_txlock=deferred")
+		reads, err = sql.Open("sqlite", path+common+"&_pragma=query_only(1)&_pragma=mmap_size(268435456)")
+		if err == nil {
+			n := max(4, runtime.GOMAXPROCS(0))
+			reads.SetMaxOpenConns(n)
+			reads.SetMaxIdleConns(n)
+			reads.SetConnMaxLifetime(0)
+			reads.SetConnMaxIdleTime(0)
+			readers, err = newSessions(ctx, reads, n)
+		}
 		if err != nil {
+			sess.close()
 			db.Close()
+			if reads != db && reads != nil {
+				reads.Close()
+			}
 			return nil, fmt.Errorf("store: open SQLite %s for reading: %w", path, err)
 		}
-		reads.SetMaxOpenConns(max(4, runtime.GOMAXPROCS(0)))
-		reads.SetMaxIdleConns(max(4, runtime.GOMAXPROCS(0)))
 	}
-	return newSQLStore(db, reads, sqliteDialect(), opts), nil
+	s := newSQLStore(db, reads, sqliteDialect(), opts)
+	s.writer, s.readers = newGroupCommitter(sess, s.d), readers
+	return s, nil
 }
 
 // openPostgres opens a pgx pool whose connections use the schema.
@@ -195,7 +217,14 @@ func openPostgres(ctx context.Context, rawURL string, opts Options) (*sqlStore, 
 }
 
 func (s *sqlStore) Close() error {
-	err := s.db.Close()
+	var err error
+	if s.writer != nil {
+		err = s.writer.close()
+	}
+	if s.readers != nil {
+		err = errors.Join(err, s.readers.close())
+	}
+	err = errors.Join(err, s.db.Close())
 	if s.reads != s.db {
 		err = errors.Join(err, s.reads.Close())
 	}

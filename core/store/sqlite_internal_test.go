@@ -19,12 +19,13 @@ func TestSQLiteSettings(t *testing.T) {
 			t.Fatal(err)
 		}
 		db := s.(*sqlStore).db
+		writer := s.(*sqlStore).writer.sess.conn
 		var (
 			mode                 string
 			sync, fk, busy, conn int
 		)
 		for q, dst := range map[string]any{"PRAGMA journal_mode": &mode, "PRAGMA synchronous": &sync, "PRAGMA foreign_keys": &fk, "PRAGMA busy_timeout": &busy} {
-			if err := db.QueryRowContext(t.Context(), q).Scan(dst); err != nil {
+			if err := writer.QueryRowContext(t.Context(), q).Scan(dst); err != nil {
 				t.Fatalf("%s: %v", q, err)
 			}
 		}

@@ -16,17 +16,47 @@ var errConflict = errors.New("conflicting concurrent write")
 // deadlock or a lost race before its error is returned.
 const maxRuns = 8
 
+// querier runs statements: a *sql.Tx, or the *sql.Conn of a SQLite
+// session in a transaction begun with a statement.
+type querier interface {
+	ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
+}
+
 // tx is one transaction with the dialect's placeholders and a count of the
 // rows it wrote.
 type tx struct {
-	tx      *sql.Tx
+	q querier
+	// sess, on SQLite, keeps the statements prepared. Its statements run
+	// on contexts that are never cancelled: SQLite answers an interrupted
+	// write by rolling back the whole transaction.
+	sess    *session
 	d       *dialect
 	written int64
 }
 
+// prepared returns the statement to run q with, or nil to run it as text.
+func (t *tx) prepared(ctx context.Context, q string, args []any) (context.Context, *sql.Stmt) {
+	if t.sess == nil {
+		return ctx, nil
+	}
+	ctx = context.WithoutCancel(ctx)
+	return ctx, t.sess.stmt(ctx, q, args)
+}
+
 // exec runs a statement that writes and counts the rows it touched.
 func (t *tx) exec(ctx context.Context, q string, args ...any) (int64, error) {
-	res, err := t.tx.ExecContext(ctx, t.d.rebind(q), args...)
+	q = t.d.rebind(q)
+	var (
+		res sql.Result
+		err error
+	)
+	if ctx, st := t.prepared(ctx, q, args); st != nil {
+		res, err = st.ExecContext(ctx, args...)
+	} else {
+		res, err = t.q.ExecContext(ctx, q, args...)
+	}
 	if err != nil {
 		return 0, err
 	}
@@ -41,11 +71,19 @@ func (t *tx) exec(ctx context.Context, q string, args ...any) (int64, error) {
 // query runs a SELECT, or a write with RETURNING (count its rows with
 // wrote).
 func (t *tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	return t.tx.QueryContext(ctx, t.d.rebind(q), args...)
+	q = t.d.rebind(q)
+	if ctx, st := t.prepared(ctx, q, args); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return t.q.QueryContext(ctx, q, args...)
 }
 
 func (t *tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
-	return t.tx.QueryRowContext(ctx, t.d.rebind(q), args...)
+	q = t.d.rebind(q)
+	if ctx, st := t.prepared(ctx, q, args); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return t.q.QueryRowContext(ctx, q, args...)
 }
 
 // wrote counts rows written by a statement with RETURNING.
@@ -72,11 +110,16 @@ func (s *sqlStore) write(ctx context.Context, what string, conflicts bool, fn fu
 }
 
 func (s *sqlStore) writeOnce(ctx context.Context, fn func(*tx) error) (err error) {
+	if s.writer != nil {
+		n, err := s.writer.run(ctx, fn)
+		s.written.Add(n)
+		return err
+	}
 	sqlTx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	t := &tx{tx: sqlTx, d: s.d}
+	t := &tx{q: sqlTx, d: s.d}
 	defer func() {
 		if err != nil {
 			sqlTx.Rollback()
@@ -95,12 +138,24 @@ func (s *sqlStore) writeOnce(ctx context.Context, fn func(*tx) error) (err error
 // read runs fn in a read-only transaction, so that its queries see one
 // snapshot (on SQLite, from the read pool beside the writer).
 func (s *sqlStore) read(ctx context.Context, what string, fn func(*tx) error) error {
-	sqlTx, err := s.reads.BeginTx(ctx, &sql.TxOptions{ReadOnly: s.d.name == "postgres"})
-	if err != nil {
-		return fmt.Errorf("store: %s: begin: %w", what, err)
+	var err error
+	switch {
+	case s.readers != nil:
+		var sess *session
+		if sess, err = s.readers.get(ctx); err == nil {
+			err = readOn(ctx, sess, s.d, fn)
+			s.readers.put(sess)
+		}
+	case s.writer != nil:
+		err = s.writer.read(ctx, fn)
+	default:
+		var sqlTx *sql.Tx
+		if sqlTx, err = s.reads.BeginTx(ctx, &sql.TxOptions{ReadOnly: true}); err == nil {
+			err = fn(&tx{q: sqlTx, d: s.d})
+			sqlTx.Rollback()
+		}
 	}
-	defer sqlTx.Rollback()
-	if err := fn(&tx{tx: sqlTx, d: s.d}); err != nil {
+	if err != nil {
 		return fmt.Errorf("store: %s: %w", what, err)
 	}
 	return nil

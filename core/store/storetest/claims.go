@@ -14,6 +14,7 @@ var claimTests = []test{
 	{"ClaimReply/Scenarios", testClaimScenarios},
 	{"ClaimReply/AsMemClaims", testClaimRandom},
 	{"ClaimReply/Invalid", testClaimInvalid},
+	{"ClaimReply/BreakerOutOfOrder", testClaimBreakerOutOfOrder},
 }
 
 // claim is one ClaimReply of a scenario; thread is an index.
@@ -117,6 +118,43 @@ func testClaimRandom(t *testing.T, s store.Store) {
 		claims = append(claims, claim{thread: r.IntN(len(ids)), workflow: wf, key: key, after: after, window: time.Duration(r.IntN(3)) * 30 * time.Minute, limit: limit, per: per})
 	}
 	playClaims(t, s, ids, claims, false)
+}
+
+// testClaimBreakerOutOfOrder counts the breaker's replies as a model that
+// forgets nothing would, with claims from clocks that disagree by up to an
+// hour and a period that changes (as a reload may change it): a reply at t
+// counts for a claim at c while c - t < per.
+func testClaimBreakerOutOfOrder(t *testing.T, s store.Store) {
+	r := rand.New(rand.NewPCG(5, 6))
+	ids := threads(t, s, "order", 1)
+	const limit = 3
+	var (
+		sent []time.Time
+		now  time.Duration
+	)
+	for i := range 400 {
+		now += time.Duration(r.IntN(15)) * time.Minute
+		c := at(max(now-time.Duration(r.IntN(60))*time.Minute, 0))
+		per := time.Duration(1+r.IntN(3)) * time.Hour
+		lim := limit
+		if r.IntN(5) == 0 {
+			lim = 0 // no breaker configured for a while: its replies count later
+		}
+		recent := 0
+		for _, x := range sent {
+			if c.Sub(x) < per {
+				recent++
+			}
+		}
+		got, err := s.ClaimReply(ctx(t), workflow.ReplyClaim{ThreadID: ids[0], Workflow: "o", Key: fmt.Sprintf("o%d", i), At: c, BreakerLimit: lim, BreakerPer: per})
+		must(t, "ClaimReply", err)
+		if want := lim == 0 || recent < lim; got.OK != want {
+			t.Fatalf("claim %d at %s per %s: OK = %t with %d replies in the period (limit %d): %s", i, c.Format(time.TimeOnly), per, got.OK, recent, limit, got.Reason)
+		}
+		if got.OK {
+			sent = append(sent, c)
+		}
+	}
 }
 
 func testClaimInvalid(t *testing.T, s store.Store) {

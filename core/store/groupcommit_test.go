@@ -1,0 +1,127 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+)
+
+// TestGroupCommitKeepsEachTransactionAUnit queues transactions behind one
+// that holds the writer, so that they commit as one group, and checks that
+// those that failed — before or after writing — left nothing, and that the
+// others are all there.
+func TestGroupCommitKeepsEachTransactionAUnit(t *testing.T) {
+	ctx := context.Background()
+	st, err := Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "hub.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	s := st.(*sqlStore)
+	if err := s.write(ctx, "create", false, func(t *tx) error {
+		_, err := t.exec(ctx, "CREATE TABLE scratch (n INTEGER PRIMARY KEY)")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	insert := func(t *tx, n int) error {
+		_, err := t.exec(ctx, "INSERT INTO scratch (n) VALUES (?)", n)
+		return err
+	}
+
+	gate := make(chan struct{})
+	holding := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		_ = s.write(ctx, "hold", false, func(t *tx) error {
+			close(holding)
+			<-gate
+			return insert(t, 1000)
+		})
+	}()
+	<-holding
+
+	const n = 30
+	errs := make([]error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = s.write(ctx, "scratch", false, func(t *tx) error {
+				switch i % 3 {
+				case 1: // fails before writing
+					return fmt.Errorf("refused %d", i)
+				case 2: // fails after writing
+					if err := insert(t, i); err != nil {
+						return err
+					}
+					return fmt.Errorf("undone %d", i)
+				}
+				return insert(t, i)
+			})
+		}()
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for len(s.writer.reqs) < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("only %d of %d transactions queued", len(s.writer.reqs), n)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	close(gate)
+	wg.Wait()
+
+	var got []int
+	if err := s.read(ctx, "list", func(t *tx) error {
+		rows, err := t.query(ctx, "SELECT n FROM scratch WHERE n < ? ORDER BY n", 1000)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var v int
+			if err := rows.Scan(&v); err != nil {
+				return err
+			}
+			got = append(got, v)
+		}
+		return rows.Err()
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var want []int
+	for i := range n {
+		switch {
+		case i%3 == 0 && errs[i] != nil:
+			t.Errorf("transaction %d: %v", i, errs[i])
+		case i%3 != 0 && errs[i] == nil:
+			t.Errorf("transaction %d failed but the store reported no error", i)
+		case i%3 == 0:
+			want = append(want, i)
+		}
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("stored %v, want %v", got, want)
+	}
+}
+
+// TestGroupCommitAfterClose answers a transaction sent after Close.
+func TestGroupCommitAfterClose(t *testing.T) {
+	ctx := context.Background()
+	st, err := Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "hub.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := st.(*sqlStore)
+	st.Close()
+	err = s.write(ctx, "late", false, func(t *tx) error { return nil })
+	if !errors.Is(err, errStoreClosed) {
+		t.Errorf("write after Close: %v, want %v", err, errStoreClosed)
+	}
+}
