@@ -52,9 +52,9 @@ type sqlStore struct {
 	writer  *groupCommitter
 	readers *sessions
 	d       *dialect
-	lease time.Duration
-	log   hclog.Logger
-	ids   *ids
+	lease   time.Duration
+	log     hclog.Logger
+	ids     *ids
 	// written counts rows inserted, updated or deleted by committed
 	// transactions, for the benchmarks' rows-per-message figure.
 	written atomic.Int64
