@@ -15,7 +15,8 @@ func (h *Hub) evaluate(ctx context.Context, messageID string) error {
 	}
 	g := h.gen.Load()
 	d := g.engine.Evaluate(in)
-	if err := h.store.Plan(ctx, messageID, d, h.clock.Now()); err != nil {
+	now := h.clock.Now()
+	if err := h.store.Plan(ctx, messageID, d, now); err != nil {
 		return fmt.Errorf("plan message %s: %w", messageID, err)
 	}
 	for _, r := range d.Explanation.Workflows {
@@ -26,8 +27,13 @@ func (h *Hub) evaluate(ctx context.Context, messageID string) error {
 		}
 	}
 	if len(d.Steps) > 0 {
-		h.wakeOutbox()
-		h.wakeScheduler()
+		h.wakeOutbox() // steps due now went to the outbox
+	}
+	for _, st := range d.Steps {
+		if st.DueAt.After(now) {
+			h.wakeScheduler() // to sleep until the earliest
+			break
+		}
 	}
 	return nil
 }

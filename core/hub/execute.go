@@ -91,19 +91,19 @@ func (h *Hub) send(ctx context.Context, g *generation, st *store.Step, in *workf
 			return err
 		}
 	}
-	res, err := conn.Send(ctx, []sdk.SendItem{{IdempotencyKey: st.Key, Message: *reply}})
+	res, err := g.plugins.senders[connectorKey(in.Message.Connector, in.Message.Account)].do(ctx, sdk.SendItem{IdempotencyKey: st.Key, Message: *reply})
 	if err == nil {
-		err = res[0].Err
+		err = res.Err
 	}
 	if err != nil {
 		return h.fail(ctx, st, err)
 	}
-	at := res[0].SentAt
+	at := res.SentAt
 	if at.IsZero() {
 		at = h.clock.Now()
 	}
 	h.metrics.sent(in.Message.Connector, in.Message.Account, at.Sub(in.ReceivedAt))
-	return h.finish(ctx, st, store.Result{Kind: store.ResultSent, At: at, ExternalID: res[0].ExternalID, Reply: reply})
+	return h.finish(ctx, st, store.Result{Kind: store.ResultSent, At: at, ExternalID: res.ExternalID, Reply: reply})
 }
 
 // lookup asks the connector about a send attempted before a crash. It
@@ -134,23 +134,23 @@ func (h *Hub) lookup(ctx context.Context, g *generation, conn *pluginhost.Connec
 }
 
 func (h *Hub) runAction(ctx context.Context, g *generation, st *store.Step, in *workflow.Inbound, o workflow.Outcome) error {
-	act, ok := g.plugins.actions[o.Action.Type+"/"+o.Action.Name]
+	act, ok := g.plugins.executors[o.Action.Type+"/"+o.Action.Name]
 	if !ok {
 		return h.fail(ctx, st, sdk.Permanent(fmt.Errorf("no action %q %q is configured any more", o.Action.Type, o.Action.Name)))
 	}
-	res, err := act.Execute(ctx, []sdk.ExecuteItem{{
+	res, err := act.do(ctx, sdk.ExecuteItem{
 		IdempotencyKey: st.Key, Message: in.Message, Arguments: o.Arguments,
 		Thread: sdk.ThreadContext{ID: in.Thread.ID, Connector: in.Message.Connector, Account: in.Message.Account,
 			Channel: in.Message.Channel, ExternalID: in.Thread.ExternalID, Status: in.Thread.Status, Tags: in.Thread.Tags, Assignee: in.Thread.Assignee},
 		Contact: sdk.Contact{ID: in.Contact.ID, Name: in.Contact.Name},
-	}})
+	})
 	if err == nil {
-		err = res[0].Err
+		err = res.Err
 	}
 	if err != nil {
 		return h.fail(ctx, st, err)
 	}
-	out, err := encodeOutputs(res[0].Outputs)
+	out, err := encodeOutputs(res.Outputs)
 	if err != nil {
 		return h.fail(ctx, st, sdk.Permanent(fmt.Errorf("outputs: %w", err)))
 	}

@@ -13,11 +13,21 @@ import (
 	"github.com/switchboard-hub/switchboard/sdk"
 )
 
-// plugins are the running plugin instances of one configuration.
+// plugins are the running plugin instances of one configuration, with the
+// batchers that gather their Send and Execute calls.
 type plugins struct {
 	connectors map[string]*pluginhost.Connector // by "type/account"
 	actions    map[string]*pluginhost.Action    // by "type/name"
+	senders    map[string]*batcher[sdk.SendItem, sdk.SendResult]
+	executors  map[string]*batcher[sdk.ExecuteItem, sdk.ExecuteResult]
 }
+
+// A plugin gets batches of at most maxBatch items, at most batchesInFlight
+// at a time.
+const (
+	maxBatch        = 100
+	batchesInFlight = 2
+)
 
 func connectorKey(typ, account string) string { return typ + "/" + account }
 
@@ -28,7 +38,8 @@ type stateFor func(kind sdk.Kind, name, instance string) sdk.State
 // Nothing is left running when one fails: invalid configuration never
 // half-starts.
 func startPlugins(ctx context.Context, cfg *config.Config, dir string, state stateFor, opts pluginhost.Options) (*plugins, error) {
-	p := &plugins{connectors: map[string]*pluginhost.Connector{}, actions: map[string]*pluginhost.Action{}}
+	p := &plugins{connectors: map[string]*pluginhost.Connector{}, actions: map[string]*pluginhost.Action{},
+		senders: map[string]*batcher[sdk.SendItem, sdk.SendResult]{}, executors: map[string]*batcher[sdk.ExecuteItem, sdk.ExecuteResult]{}}
 	ok := false
 	defer func() {
 		if !ok {
@@ -45,6 +56,7 @@ func startPlugins(ctx context.Context, cfg *config.Config, dir string, state sta
 			return nil, err
 		}
 		p.connectors[connectorKey(c.Type, c.Name)] = inst
+		p.senders[connectorKey(c.Type, c.Name)] = newBatcher(maxBatch, batchesInFlight, inst.Send)
 		diags, err := inst.Configure(ctx, sdk.ConfigureRequest{Instance: c.Name, Config: c.Config, State: state(sdk.KindConnector, c.Type, c.Name)})
 		if err := configureError(spec, c.Body, diags, err); err != nil {
 			return nil, err
@@ -60,6 +72,7 @@ func startPlugins(ctx context.Context, cfg *config.Config, dir string, state sta
 			return nil, err
 		}
 		p.actions[a.Type+"/"+a.Name] = inst
+		p.executors[a.Type+"/"+a.Name] = newBatcher(maxBatch, batchesInFlight, inst.Execute)
 		diags, err := inst.Configure(ctx, sdk.ConfigureRequest{Instance: a.Name, Config: a.Config, State: state(sdk.KindAction, a.Type, a.Name)})
 		if err := configureError(spec, a.Body, diags, err); err != nil {
 			return nil, err

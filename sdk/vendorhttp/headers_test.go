@@ -1,9 +1,15 @@
 package vendorhttp_test
 
 import (
+	"fmt"
+	"io"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/zclconf/go-cty/cty"
@@ -86,5 +92,60 @@ func TestNewClientHandsRedirectsBack(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusFound {
 		t.Errorf("status = %d, want the redirect itself", resp.StatusCode)
+	}
+}
+
+// TestNewClientKeepsConnectionsForConcurrentSends sends two waves of
+// concurrent requests; the second must reuse the first's connections
+// (net/http's default transport keeps only two idle per host).
+func TestNewClientKeepsConnectionsForConcurrentSends(t *testing.T) {
+	const n = 16
+	var (
+		mu      sync.Mutex
+		opened  int
+		arrived sync.WaitGroup
+	)
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		arrived.Done()
+		arrived.Wait() // every request of the wave is in flight at once
+		fmt.Fprint(w, "{}")
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			mu.Lock()
+			opened++
+			mu.Unlock()
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+	client := vendorhttp.NewClient(10 * time.Second)
+	wave := func() {
+		arrived.Add(n)
+		var done sync.WaitGroup
+		for range n {
+			done.Add(1)
+			go func() {
+				defer done.Done()
+				resp, err := client.Post(srv.URL, "application/json", strings.NewReader("{}"))
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+			}()
+		}
+		done.Wait()
+	}
+	wave()
+	mu.Lock()
+	first := opened
+	mu.Unlock()
+	wave()
+	mu.Lock()
+	defer mu.Unlock()
+	if first != n || opened != n {
+		t.Errorf("opened %d connections for the first wave of %d and %d for the second; want %d and none", first, n, opened-first, n)
 	}
 }

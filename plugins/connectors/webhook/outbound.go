@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sync"
 
 	"github.com/switchboard-hub/switchboard/sdk"
 	"github.com/switchboard-hub/switchboard/sdk/vendorhttp"
@@ -39,18 +40,44 @@ type outboundRequest struct {
 	Headers        map[string]string `json:"headers,omitempty"`
 }
 
-// Send POSTs the items one by one. A failure of one item is reported in its
-// result and does not stop the others: each has its own idempotency key, so
-// the host retries exactly the ones that failed.
+// maxConcurrentSends bounds the POSTs one Send has in flight.
+const maxConcurrentSends = 16
+
+// Send POSTs the items, those of different threads at the same time (up to
+// maxConcurrentSends) and those of one thread one after the other, in
+// order. A failure of one item is reported in its result and does not stop
+// the others: each has its own idempotency key, so the host retries
+// exactly the ones that failed.
 func (c *connector) Send(ctx context.Context, items []sdk.SendItem) ([]sdk.SendResult, error) {
 	cfg, err := c.config()
 	if err != nil {
 		return nil, err
 	}
 	results := make([]sdk.SendResult, len(items))
+	var threads [][]int // item indexes by thread, in order
+	byThread := map[string]int{}
 	for i, it := range items {
-		results[i] = c.send(ctx, cfg, it)
+		t, ok := byThread[it.Message.Thread]
+		if !ok || it.Message.Thread == "" {
+			t = len(threads)
+			byThread[it.Message.Thread] = t
+			threads = append(threads, nil)
+		}
+		threads[t] = append(threads[t], i)
 	}
+	slots := make(chan struct{}, maxConcurrentSends)
+	var wg sync.WaitGroup
+	for _, idx := range threads {
+		slots <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-slots; wg.Done() }()
+			for _, i := range idx {
+				results[i] = c.send(ctx, cfg, items[i])
+			}
+		}()
+	}
+	wg.Wait()
 	return results, nil
 }
 

@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -274,5 +276,59 @@ func TestSendWithoutSendURL(t *testing.T) {
 	want := `webhook connector "shop" cannot send: send_url is not set; set send_url`
 	if sdk.KindOf(res.Err) != sdk.KindPermanent || !strings.Contains(res.Err.Error(), want) {
 		t.Errorf("error = %v, want a permanent error containing %q", res.Err, want)
+	}
+}
+
+// TestSendBatchThreadsAtOnceInOrderWithin sends a batch of two threads:
+// the first reply of thread a is held until thread b's arrives (so threads
+// go at the same time), and thread a's replies arrive in batch order.
+func TestSendBatchThreadsAtOnceInOrderWithin(t *testing.T) {
+	bArrived := make(chan struct{})
+	var (
+		mu    sync.Mutex
+		order []string
+	)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body outboundRequest
+		if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
+			t.Error(err)
+		}
+		switch body.Text {
+		case "a1":
+			select {
+			case <-bArrived:
+			case <-time.After(10 * time.Second):
+				t.Error("thread b's reply did not arrive while thread a's first was in flight")
+			}
+		case "b1":
+			close(bArrived)
+		}
+		mu.Lock()
+		order = append(order, body.Text)
+		mu.Unlock()
+		answerJSON(200, `{}`)(w, r)
+	}))
+	defer srv.Close()
+	c := configured(t, map[string]cty.Value{"send_url": cty.StringVal(srv.URL)})
+	item := func(thread, text string) sdk.SendItem {
+		return sdk.SendItem{IdempotencyKey: text, Message: sdk.OutboundMessage{Channel: "webhook", Thread: thread, Text: text}}
+	}
+	res, err := c.Send(t.Context(), []sdk.SendItem{item("a", "a1"), item("b", "b1"), item("a", "a2"), item("a", "a3")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range res {
+		if r.Err != nil {
+			t.Errorf("item %d: %v", i, r.Err)
+		}
+	}
+	var a []string
+	for _, s := range order {
+		if strings.HasPrefix(s, "a") {
+			a = append(a, s)
+		}
+	}
+	if strings.Join(a, ",") != "a1,a2,a3" {
+		t.Errorf("thread a's replies arrived as %v, want a1,a2,a3", a)
 	}
 }
