@@ -223,6 +223,20 @@ func (w *Workflow) OnlyReplies() bool {
 	return true
 }
 
+// ActsBefore reports whether an action step comes before the step named
+// step, so that its outputs may be referenced.
+func (w *Workflow) ActsBefore(step string) bool {
+	for _, s := range w.Steps {
+		if s.Name == step {
+			return false
+		}
+		if s.Action != nil {
+			return true
+		}
+	}
+	return false
+}
+
 // Built-in step kinds; any other kind names an action plugin type.
 const (
 	StepReply  = "reply"

@@ -50,7 +50,7 @@ func (h *Hub) execute(ctx context.Context, key string) error {
 	if err != nil {
 		return fmt.Errorf("load message %s: %w", st.MessageID, err)
 	}
-	outputs, err := h.outputs(ctx, st)
+	outputs, err := h.outputs(ctx, g, st)
 	if err != nil {
 		return err
 	}
@@ -202,7 +202,10 @@ func (h *Hub) finish(ctx context.Context, st *store.Step, r store.Result) error 
 }
 
 // outputs loads the earlier action steps' outputs of the step's workflow.
-func (h *Hub) outputs(ctx context.Context, st *store.Step) (map[string]cty.Value, error) {
+func (h *Hub) outputs(ctx context.Context, g *generation, st *store.Step) (map[string]cty.Value, error) {
+	if w := g.workflows[st.Workflow]; w != nil && !w.ActsBefore(st.Step) {
+		return nil, nil
+	}
 	raw, err := h.store.Outputs(ctx, st.MessageID, st.Workflow)
 	if err != nil {
 		return nil, fmt.Errorf("load outputs for %s: %w", st.Key, err)

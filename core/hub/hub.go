@@ -71,6 +71,16 @@ type generation struct {
 	cfg     *config.Config
 	engine  *workflow.Engine
 	plugins *plugins
+	// workflows by name
+	workflows map[string]*config.Workflow
+}
+
+func newGen(cfg *config.Config, engine *workflow.Engine, p *plugins) *generation {
+	g := &generation{cfg: cfg, engine: engine, plugins: p, workflows: make(map[string]*config.Workflow, len(cfg.Workflows))}
+	for _, w := range cfg.Workflows {
+		g.workflows[w.Name] = w
+	}
+	return g
 }
 
 // Hub is the running service.
@@ -150,7 +160,7 @@ func (h *Hub) newGeneration(ctx context.Context, cfg *config.Config) (*generatio
 		p.close()
 		return nil, fmt.Errorf("read workflow overrides: %w", err)
 	}
-	return &generation{cfg: cfg, engine: workflow.New(cfg).WithDisabled(disabledSet(overrides)), plugins: p}, nil
+	return newGen(cfg, workflow.New(cfg).WithDisabled(disabledSet(overrides)), p), nil
 }
 
 func disabledSet(overrides map[string]bool) map[string]bool {
@@ -198,11 +208,7 @@ func (h *Hub) SetWorkflowEnabled(ctx context.Context, name string, enabled bool)
 	h.reloadMu.Lock()
 	defer h.reloadMu.Unlock()
 	g := h.gen.Load()
-	found := false
-	for _, w := range g.cfg.Workflows {
-		found = found || w.Name == name
-	}
-	if !found {
+	if g.workflows[name] == nil {
 		return fmt.Errorf("%w: workflow %q", store.ErrNotFound, name)
 	}
 	if err := h.store.SetWorkflowEnabled(ctx, name, enabled); err != nil {
@@ -212,7 +218,7 @@ func (h *Hub) SetWorkflowEnabled(ctx context.Context, name string, enabled bool)
 	if err != nil {
 		return err
 	}
-	h.gen.Store(&generation{cfg: g.cfg, engine: workflow.New(g.cfg).WithDisabled(disabledSet(overrides)), plugins: g.plugins})
+	h.gen.Store(newGen(g.cfg, workflow.New(g.cfg).WithDisabled(disabledSet(overrides)), g.plugins))
 	return nil
 }
 

@@ -47,7 +47,7 @@ func (s *sqlStore) WorkflowOverrides(ctx context.Context) (map[string]bool, erro
 // published and not yet begun, DeadLetters the dead ones, Outbox the rows
 // not yet published.
 func (s *sqlStore) Stats(ctx context.Context) (Stats, error) {
-	var st Stats
+	st := Stats{RowsWritten: s.written.Load()}
 	err := s.read(ctx, "stats", func(t *tx) error {
 		return t.queryRow(ctx, `SELECT
     (SELECT COUNT(*) FROM steps WHERE state IN ('pending', 'retrying')),

@@ -253,6 +253,9 @@ type Stats struct {
 	QueuedSteps  int
 	DeadLetters  int
 	Outbox       int
+	// RowsWritten counts the rows this store inserted, updated or deleted
+	// in committed transactions since it opened.
+	RowsWritten int64
 }
 
 // Errors callers act on.

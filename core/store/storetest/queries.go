@@ -9,6 +9,7 @@ import (
 )
 
 var queryTests = []test{
+	{"Stats/RowsWritten", testRowsWritten},
 	{"Outbox/OrderAndPublish", testOutbox},
 	{"RecordAgentReply", testRecordAgentReply},
 	{"Threads/Filters", testThreadsFilters},
@@ -212,4 +213,27 @@ func countText(msgs []sdk.Message, text string) int {
 		}
 	}
 	return n
+}
+
+// testRowsWritten counts a new message's rows (the message, its thread,
+// contact and identity, an outbox row, a pending evaluation), and none for
+// a repeat of it.
+func testRowsWritten(t *testing.T, s store.Store) {
+	rows := func() int64 {
+		st, err := s.Stats(ctx(t))
+		if err != nil {
+			t.Fatalf("Stats: %v", err)
+		}
+		return st.RowsWritten
+	}
+	before := rows()
+	one(t, s, msg("rw-1", "rw-t", "anna"), t0)
+	after := rows()
+	if n := after - before; n < 5 {
+		t.Errorf("a new message wrote %d rows; want at least 5", n)
+	}
+	ingestAt(t, s, t0, msg("rw-1", "rw-t", "anna"))
+	if n := rows() - after; n != 0 {
+		t.Errorf("a repeated message wrote %d rows; want none", n)
+	}
 }

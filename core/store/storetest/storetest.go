@@ -178,12 +178,15 @@ func inbound(t *testing.T, s store.Store, id string) *workflow.Inbound {
 	return in
 }
 
+// stats returns the store's backlog; RowsWritten, which every write
+// moves, is left out (testRowsWritten checks it).
 func stats(t *testing.T, s store.Store) store.Stats {
 	t.Helper()
 	st, err := s.Stats(ctx(t))
 	if err != nil {
 		t.Fatalf("Stats: %v", err)
 	}
+	st.RowsWritten = 0
 	return st
 }
 
