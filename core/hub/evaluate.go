@@ -9,9 +9,9 @@ import (
 // its plan. Redelivery is harmless: the plan's steps are keyed, and the
 // store inserts each once.
 func (h *Hub) evaluate(ctx context.Context, messageID string) error {
-	in, err := h.store.Inbound(ctx, messageID)
+	in, err := h.load(ctx, messageID)
 	if err != nil {
-		return fmt.Errorf("load message %s: %w", messageID, err)
+		return err
 	}
 	g := h.gen.Load()
 	d := g.engine.Evaluate(in)

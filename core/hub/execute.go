@@ -46,9 +46,9 @@ func (h *Hub) execute(ctx context.Context, key string) error {
 		return fmt.Errorf("begin step %s: %w", key, err)
 	}
 	g := h.gen.Load()
-	in, err := h.store.Inbound(ctx, st.MessageID)
+	in, err := h.load(ctx, st.MessageID)
 	if err != nil {
-		return fmt.Errorf("load message %s: %w", st.MessageID, err)
+		return err
 	}
 	outputs, err := h.outputs(ctx, g, st)
 	if err != nil {

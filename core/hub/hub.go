@@ -92,6 +92,10 @@ type Hub struct {
 	log     hclog.Logger
 	metrics *metrics
 
+	// inbound gathers the workers' loads of stored messages into shared
+	// read transactions.
+	inbound *batcher[string, *workflow.Inbound]
+
 	gen        atomic.Pointer[generation]
 	reloadMu   sync.Mutex
 	outboxKick chan struct{}
@@ -133,6 +137,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Hub, error) {
 		outboxKick: make(chan struct{}, 1),
 		schedKick:  make(chan struct{}, 1),
 	}
+	h.inbound = newBatcher(maxBatch, readsInFlight, h.store.Inbounds)
 	prev := opts.Plugins.OnRestart
 	opts.Plugins.OnRestart = func(spec pluginhost.Spec, cause error) {
 		h.metrics.pluginRestart.WithLabelValues(spec.String()).Inc()
@@ -294,6 +299,23 @@ func kick(ch chan struct{}) {
 
 func (h *Hub) wakeOutbox()    { kick(h.outboxKick) }
 func (h *Hub) wakeScheduler() { kick(h.schedKick) }
+
+// readsInFlight is how many batches of message loads run at once: about
+// as many as SQLite's read connections.
+const readsInFlight = 4
+
+// load returns a stored message with its thread and contact as they are
+// now.
+func (h *Hub) load(ctx context.Context, messageID string) (*workflow.Inbound, error) {
+	in, err := h.inbound.do(ctx, messageID)
+	if err == nil && in == nil {
+		err = store.ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load message %s: %w", messageID, err)
+	}
+	return in, nil
+}
 
 // Ingest stores messages from one connector account and hands the new ones
 // to the queue through the outbox. The cursor moves in the same

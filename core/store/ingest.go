@@ -523,41 +523,64 @@ func (s *sqlStore) Cursor(ctx context.Context, connector, account string) ([]byt
 }
 
 func (s *sqlStore) Inbound(ctx context.Context, messageID string) (*workflow.Inbound, error) {
-	var in *workflow.Inbound
-	err := s.read(ctx, "load message "+messageID, func(t *tx) error {
-		var (
-			body      string
-			threadID  string
-			contactID sql.NullString
-			received  int64
-			previous  nanos
-		)
-		err := t.queryRow(ctx, "SELECT body, thread_id, contact_id, received_at, contact_previous_at FROM messages WHERE id = ?", messageID).
-			Scan(&body, &threadID, &contactID, &received, &previous)
-		if errors.Is(err, sql.ErrNoRows) {
-			return ErrNotFound
-		}
-		if err != nil {
-			return err
-		}
-		in = &workflow.Inbound{ReceivedAt: fromNanos(received), ContactPreviousAt: previous.Time()}
-		if err := json.Unmarshal([]byte(body), &in.Message); err != nil {
-			return fmt.Errorf("decode the stored message: %w", err)
-		}
-		thread, err := loadThread(ctx, t, threadID)
-		if err != nil {
-			return err
-		}
-		in.Thread = thread.Thread
-		if contactID.Valid {
-			if in.Contact, err = loadContact(ctx, t, contactID.String); err != nil {
-				return err
+	in, err := s.Inbounds(ctx, []string{messageID})
+	if err != nil {
+		return nil, err
+	}
+	if in[0] == nil {
+		return nil, fmt.Errorf("store: load message %s: %w", messageID, ErrNotFound)
+	}
+	return in[0], nil
+}
+
+func (s *sqlStore) Inbounds(ctx context.Context, ids []string) ([]*workflow.Inbound, error) {
+	out := make([]*workflow.Inbound, len(ids))
+	err := s.read(ctx, fmt.Sprintf("load %d messages", len(ids)), func(t *tx) error {
+		for i, id := range ids {
+			in, err := loadInbound(ctx, t, id)
+			if err != nil {
+				return fmt.Errorf("message %s: %w", id, err)
 			}
+			out[i] = in
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
+	}
+	return out, nil
+}
+
+// loadInbound loads a message for the engine; nil when it is not stored.
+func loadInbound(ctx context.Context, t *tx, messageID string) (*workflow.Inbound, error) {
+	var (
+		body      string
+		threadID  string
+		contactID sql.NullString
+		received  int64
+		previous  nanos
+	)
+	err := t.queryRow(ctx, "SELECT body, thread_id, contact_id, received_at, contact_previous_at FROM messages WHERE id = ?", messageID).
+		Scan(&body, &threadID, &contactID, &received, &previous)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	in := &workflow.Inbound{ReceivedAt: fromNanos(received), ContactPreviousAt: previous.Time()}
+	if err := json.Unmarshal([]byte(body), &in.Message); err != nil {
+		return nil, fmt.Errorf("decode the stored message: %w", err)
+	}
+	thread, err := loadThread(ctx, t, threadID)
+	if err != nil {
+		return nil, err
+	}
+	in.Thread = thread.Thread
+	if contactID.Valid {
+		if in.Contact, err = loadContact(ctx, t, contactID.String); err != nil {
+			return nil, err
+		}
 	}
 	return in, nil
 }

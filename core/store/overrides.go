@@ -50,7 +50,7 @@ func (s *sqlStore) Stats(ctx context.Context) (Stats, error) {
 	st := Stats{RowsWritten: s.written.Load()}
 	err := s.read(ctx, "stats", func(t *tx) error {
 		return t.queryRow(ctx, `SELECT
-    (SELECT COUNT(*) FROM steps WHERE state IN ('pending', 'retrying')),
+    (SELECT COUNT(*) FROM steps WHERE state = 'pending') + (SELECT COUNT(*) FROM steps WHERE state = 'retrying'),
     (SELECT COUNT(*) FROM steps WHERE state = 'queued'),
     (SELECT COUNT(*) FROM steps WHERE state = 'dead'),
     (SELECT COUNT(*) FROM outbox)`).Scan(&st.PendingSteps, &st.QueuedSteps, &st.DeadLetters, &st.Outbox)

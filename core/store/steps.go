@@ -153,7 +153,9 @@ func (s *sqlStore) ReleaseDue(ctx context.Context, now time.Time, limit int) (in
 	var moved []released
 	err := s.write(ctx, "release due steps", false, func(t *tx) error {
 		moved = moved[:0]
-		// Retrying steps first: they are few, and have waited already.
+		// Retrying steps first: they are few, and have waited already. The
+		// states are written into the statement, not bound, so that the
+		// partial index of each state serves it.
 		for _, from := range []struct{ state, column string }{{"retrying", "retry_at"}, {"pending", "due_at"}} {
 			left := limit - len(moved)
 			if left == 0 {
@@ -164,11 +166,11 @@ func (s *sqlStore) ReleaseDue(ctx context.Context, now time.Time, limit int) (in
 			// the locking, limited SELECT more than once and move more rows
 			// than the limit.
 			rows, err := t.query(ctx, `WITH due AS MATERIALIZED (
-    SELECT key FROM steps WHERE state = ? AND `+from.column+` <= ? ORDER BY `+from.column+`, key LIMIT ?`+s.d.skipLocked()+`)
+    SELECT key FROM steps WHERE state = '`+from.state+`' AND `+from.column+` <= ? ORDER BY `+from.column+`, key LIMIT ?`+s.d.skipLocked()+`)
 UPDATE steps SET state = 'queued', queued_count = queued_count + 1, updated_at = ?
-WHERE key IN (SELECT key FROM due) AND state = ?
+WHERE key IN (SELECT key FROM due) AND state = '`+from.state+`'
 RETURNING key, queued_count, `+from.column,
-				from.state, stamp(now), left, stamp(now), from.state)
+				stamp(now), left, stamp(now))
 			if err != nil {
 				return fmt.Errorf("queue %s steps: %w", from.state, err)
 			}

@@ -41,6 +41,9 @@ type Store interface {
 	// Inbound loads a stored message with its thread and contact as they
 	// are now, and when the contact wrote before it, for the engine.
 	Inbound(ctx context.Context, messageID string) (*workflow.Inbound, error)
+	// Inbounds loads several messages in one read transaction, in the
+	// order of ids; a message that is not stored is nil at its place.
+	Inbounds(ctx context.Context, ids []string) ([]*workflow.Inbound, error)
 
 	// Plan records the engine's decision for a message: its explanation and
 	// its planned steps (inserted unless their key exists). Steps due at or
