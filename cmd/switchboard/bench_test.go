@@ -28,10 +28,11 @@ import (
 //     from /readyz, exec, plugin start-up and store and stream creation
 //     included. Every iteration starts a fresh process on a fresh data
 //     directory and stops it with SIGTERM, waiting for it to exit.
-//   - host-rss-MB: the resident memory (VmRSS, in MiB) of the serve process
-//     alone, once it has answered 100 buyer messages through its webhook
-//     (every reply reached the shop system) and then idled for a second: the
-//     working size, not the size of a hub that never ran a workflow.
+//   - host-idle-rss-MB: the resident memory (VmRSS, in MiB) of the serve
+//     process alone, a second after it became ready, before any message.
+//   - host-rss-MB: the same once it has answered 100 buyer messages through
+//     its webhook (every reply reached the shop system) and then idled for a
+//     second: the working size, language detection loaded included.
 //   - rss-MB:<plugin binary>: the same for each plugin process the hub
 //     started, measured at the same moment.
 //
@@ -75,6 +76,8 @@ func BenchmarkServe(b *testing.B) {
 // and reports the resident memory of the hub and of each of its plugins.
 func reportMemory(b *testing.B, h *benchHub, shop *benchSink) {
 	b.Helper()
+	time.Sleep(time.Second) // idle, as a hub waits between messages
+	b.ReportMetric(vmRSSMiB(b, h.cmd.Process.Pid), "host-idle-rss-MB")
 	const messages = 100
 	before := shop.count()
 	for i := range messages {

@@ -66,6 +66,9 @@ func (s *sqlStore) ClaimReply(ctx context.Context, c workflow.ReplyClaim) (workf
 			return fmt.Errorf("record verdict: %w", err)
 		}
 		if !v.OK {
+			if b != nil && b.moved {
+				return b.save(ctx, t, c.Workflow)
+			}
 			return nil
 		}
 		if _, err := t.exec(ctx, "UPDATE reply_claims SET claimed_at = ?, step_key = ? WHERE thread_id = ?", stamp(c.At), c.Key, c.ThreadID); err != nil {
@@ -118,10 +121,12 @@ func (s *sqlStore) decide(ctx context.Context, t *tx, c workflow.ReplyClaim, las
 // the few that passed out of it since the last claim, not all of them.
 type breaker struct {
 	total, expired, mark int64
+	moved                bool // mark moved: the row needs saving
 }
 
 // recent returns how many replies were after since (a reply at t counts
-// while at - t < per, that is t > at - per), moving mark forward to since.
+// while at - t < per, that is t > at - per), moving mark forward to since
+// (saved with the claim's outcome).
 // Claims are nearly in time order; one from a clock behind mark counts the
 // replies between since and mark on top.
 func (b *breaker) recent(ctx context.Context, t *tx, workflowName string, since int64) (int64, error) {
@@ -133,9 +138,7 @@ func (b *breaker) recent(ctx context.Context, t *tx, workflowName string, since 
 		}
 		b.expired += n
 		b.mark = since
-		if err := b.save(ctx, t, workflowName); err != nil {
-			return 0, err
-		}
+		b.moved = true
 		return b.total - b.expired, nil
 	}
 	if since < b.mark {
