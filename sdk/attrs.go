@@ -49,7 +49,9 @@ func ReadAttrs(v cty.Value) *Attrs {
 	if v == cty.NilVal {
 		v = cty.NullVal(cty.DynamicPseudoType)
 	}
-	v, _ = v.UnmarkDeep()
+	if containsMarked(v) {
+		v, _ = v.UnmarkDeep()
+	}
 	switch {
 	case !v.IsKnown():
 		r.AddError("", "value is not known yet", "Switchboard passed a value it has not computed; this is a bug in the host.")

@@ -2,6 +2,7 @@ package sdk
 
 import (
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -20,33 +21,54 @@ func valueToWire(v cty.Value) (*wire.Value, error) {
 	return enc.encode(v)
 }
 
-// valueEncoder encodes values, remembering the last type's JSON: the values
-// of a batch (every item's arguments or outputs) share one type, and
-// encoding the type costs as much as encoding a small value.
+// valueEncoder encodes values, remembering the last type's JSON and
+// layout: the values of a batch (every item's arguments or outputs) share
+// one type, and encoding the type costs as much as encoding a small value.
+// The encodings of a batch share one buffer.
 type valueEncoder struct {
-	lastType cty.Type
-	lastJSON string
+	lastType   cty.Type
+	lastJSON   string
+	lastLayout *layout
+	buf        []byte
+	count      int // values in the batch, 0 when unknown
 }
+
+// batchEncoder returns an encoder for a batch of count values.
+func batchEncoder(count int) valueEncoder {
+	return valueEncoder{count: count}
+}
+
+// maxReserve bounds the room the encoder makes for a batch at once, in case
+// the first value is much larger than the rest.
+const maxReserve = 1 << 20
 
 func (e *valueEncoder) encode(v cty.Value) (*wire.Value, error) {
 	if v == cty.NilVal {
 		return nil, nil
 	}
-	var pvm []cty.PathValueMarks
-	if v.ContainsMarked() {
-		v, pvm = v.UnmarkDeepWithPaths()
-	}
 	ty := v.Type()
-	if e.lastType == cty.NilType || !ty.Equals(e.lastType) {
+	if !e.sameType(ty) {
 		tj, err := ctyjson.MarshalType(ty)
 		if err != nil {
 			return nil, fmt.Errorf("encode type: %w", err)
 		}
-		e.lastType, e.lastJSON = ty, string(tj)
+		e.lastType, e.lastJSON, e.lastLayout = ty, string(tj), newLayout(ty)
 	}
-	mp, err := msgpack.Marshal(v, ty)
-	if err != nil {
-		return nil, fmt.Errorf("encode value: %w", err)
+	if mp, ok := e.appendValue(v); ok {
+		return &wire.Value{Type: e.lastJSON, Msgpack: mp}, nil
+	}
+	// Marks travel beside the value; the value itself goes unmarked.
+	var pvm []cty.PathValueMarks
+	mp, ok := []byte(nil), false
+	if v.ContainsMarked() {
+		v, pvm = v.UnmarkDeepWithPaths()
+		mp, ok = e.appendValue(v)
+	}
+	if !ok {
+		var err error
+		if mp, err = msgpack.Marshal(v, ty); err != nil {
+			return nil, fmt.Errorf("encode value: %w", err)
+		}
 	}
 	w := &wire.Value{Type: e.lastJSON, Msgpack: mp}
 	for _, p := range pvm {
@@ -57,15 +79,58 @@ func (e *valueEncoder) encode(v cty.Value) (*wire.Value, error) {
 	return w, nil
 }
 
+// sameType reports whether ty is the last type, without cty's Equals when
+// the layout can tell.
+func (e *valueEncoder) sameType(ty cty.Type) bool {
+	switch {
+	case e.lastType == cty.NilType:
+		return false
+	case e.lastLayout != nil:
+		return e.lastLayout.matches(ty)
+	}
+	return ty.Equals(e.lastType)
+}
+
+// appendValue encodes v (of the last type) at the end of the shared buffer
+// and returns its encoding, capped so that later values cannot overwrite it.
+func (e *valueEncoder) appendValue(v cty.Value) ([]byte, bool) {
+	if e.lastLayout == nil {
+		return nil, false
+	}
+	start := len(e.buf)
+	b, ok := e.lastLayout.appendValue(e.buf, v)
+	if !ok {
+		return nil, false
+	}
+	mp := b[start:len(b):len(b)]
+	if start == 0 && e.count > 1 {
+		// Room for the rest of the batch at once, guessed from the first
+		// value, instead of growing the buffer step by step.
+		b = slices.Grow(b, min(len(mp)*(e.count-1), maxReserve))
+	}
+	e.buf = b
+	return mp, true
+}
+
 func valueFromWire(w *wire.Value) (cty.Value, error) {
 	if w == nil {
 		return cty.NilVal, nil
 	}
-	ty, err := typeFromWire(w.Type)
+	ty, err := parseWireType(w.Type)
 	if err != nil {
 		return cty.NilVal, fmt.Errorf("decode type: %w", err)
 	}
-	v, err := msgpack.Unmarshal(w.Msgpack, ty)
+	var v cty.Value
+	var rest []byte
+	err = errForCty
+	if ty.layout != nil {
+		v, rest, err = ty.layout.readValue(w.Msgpack)
+	}
+	// What the layout does not read goes to cty, and so does a value with
+	// bytes after it, which cty ignores.
+	if err == errForCty || (err == nil && len(rest) > 0) {
+		v, err = msgpack.Unmarshal(w.Msgpack, ty.ty)
+	}
 	if err != nil {
 		return cty.NilVal, fmt.Errorf("decode value: %w", err)
 	}
@@ -94,16 +159,31 @@ func typeToWire(t cty.Type) (string, error) {
 }
 
 func typeFromWire(s string) (cty.Type, error) {
-	if s == "" {
-		return cty.NilType, nil
-	}
-	if t, ok := typeCache.Load(s); ok {
-		return t.(cty.Type), nil
-	}
-	t, err := ctyjson.UnmarshalType([]byte(s))
+	t, err := parseWireType(s)
 	if err != nil {
 		return cty.NilType, err
 	}
+	return t.ty, nil
+}
+
+// wireType is a type read from the wire, with the layout of its values.
+type wireType struct {
+	ty     cty.Type
+	layout *layout
+}
+
+func parseWireType(s string) (*wireType, error) {
+	if s == "" {
+		return &wireType{ty: cty.NilType}, nil
+	}
+	if t, ok := typeCache.Load(s); ok {
+		return t.(*wireType), nil
+	}
+	ty, err := ctyjson.UnmarshalType([]byte(s))
+	if err != nil {
+		return nil, err
+	}
+	t := &wireType{ty: ty, layout: newLayout(ty)}
 	// The types on the wire are the few a schema declares, repeated on every
 	// value of a batch, and parsing them dominates decoding a small value.
 	if typeCacheSize.Add(1) <= maxCachedTypes {
@@ -115,7 +195,7 @@ func typeFromWire(s string) (cty.Type, error) {
 const maxCachedTypes = 4096
 
 var (
-	typeCache     sync.Map // JSON type notation → cty.Type
+	typeCache     sync.Map // JSON type notation → *wireType
 	typeCacheSize atomic.Int64
 )
 

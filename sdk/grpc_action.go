@@ -46,7 +46,7 @@ func (s *actionServer) Execute(ctx context.Context, r *wire.ExecuteRequest) (*wi
 		return nil, statusError(fmt.Errorf("plugin bug: Execute returned %d results for %d items", len(res), len(items)))
 	}
 	out := &wire.ExecuteResponse{Results: make([]*wire.ExecuteResult, len(res))}
-	var enc valueEncoder
+	enc := batchEncoder(len(res))
 	for i, x := range res {
 		outputs, err := enc.encode(x.Outputs)
 		if err != nil {
@@ -85,15 +85,24 @@ func (c *actionClient) Configure(ctx context.Context, req ConfigureRequest) (Dia
 
 func (c *actionClient) Execute(ctx context.Context, items []ExecuteItem) ([]ExecuteResult, error) {
 	w := &wire.ExecuteRequest{Items: make([]*wire.ExecuteItem, len(items))}
-	var enc valueEncoder
+	enc := batchEncoder(len(items))
 	for i := range items {
 		it := &items[i]
 		args, err := enc.encode(it.Arguments)
 		if err != nil {
 			return nil, fmt.Errorf("execute: item %d: arguments: %w", i, err)
 		}
-		w.Items[i] = &wire.ExecuteItem{IdempotencyKey: it.IdempotencyKey, Message: messageToWire(&it.Message),
-			Thread: threadToWire(&it.Thread), Contact: contactToWire(&it.Contact), Arguments: args}
+		wi := &wire.ExecuteItem{IdempotencyKey: it.IdempotencyKey, Arguments: args}
+		if !messageIsZero(&it.Message) {
+			wi.Message = messageToWire(&it.Message)
+		}
+		if !threadIsZero(&it.Thread) {
+			wi.Thread = threadToWire(&it.Thread)
+		}
+		if !contactIsZero(&it.Contact) {
+			wi.Contact = contactToWire(&it.Contact)
+		}
+		w.Items[i] = wi
 	}
 	r, err := c.rpc.Execute(ctx, w)
 	if err != nil {

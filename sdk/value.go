@@ -19,6 +19,9 @@ const Sensitive = mark("sensitive")
 
 // IsSensitive reports whether v or any part of it is sensitive.
 func IsSensitive(v cty.Value) bool {
+	if !containsMarked(v) {
+		return false
+	}
 	_, pvm := v.UnmarkDeepWithPaths()
 	for _, p := range pvm {
 		if _, ok := p.Marks[Sensitive]; ok {
@@ -28,11 +31,34 @@ func IsSensitive(v cty.Value) bool {
 	return false
 }
 
+// containsMarked is cty's Value.ContainsMarked without its allocations for
+// objects of primitives, the usual arguments and configuration: unmarking a
+// value that has no marks costs a walk and a copy of every part.
+func containsMarked(v cty.Value) bool {
+	switch ty := v.Type(); {
+	case v.IsMarked():
+		return true
+	case ty.IsPrimitiveType() || v.IsNull() || !v.IsKnown():
+		return false
+	case ty.IsObjectType():
+		for name := range ty.AttributeTypes() {
+			if containsMarked(v.GetAttr(name)) {
+				return true
+			}
+		}
+		return false
+	default:
+		return v.ContainsMarked()
+	}
+}
+
 // Decode copies a known value into a Go value (usually a struct whose fields
 // carry `cty:"name"` tags matching the schema's attributes). Marks are
 // dropped: the plugin needs the secret to use it.
 func Decode(v cty.Value, target any) error {
-	v, _ = v.UnmarkDeep()
+	if containsMarked(v) {
+		v, _ = v.UnmarkDeep()
+	}
 	if !v.IsWhollyKnown() {
 		return fmt.Errorf("value is not known yet")
 	}
