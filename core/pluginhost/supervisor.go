@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"github.com/switchboard-hub/switchboard/core/clock"
 	"github.com/switchboard-hub/switchboard/sdk"
@@ -211,7 +213,9 @@ func call[T any](ctx context.Context, s *supervisor, method string, f func(conte
 	case ctx.Err() != nil:
 		// The caller gave up; the plugin is not to blame.
 		return zero, fmt.Errorf("%s: %s: %w", s.spec, method, ctx.Err())
-	case cctx.Err() != nil:
+	case cctx.Err() != nil || status.Code(err) == codes.DeadlineExceeded:
+		// The deadline travels with the call, and the plugin's side may
+		// report it expired a moment before the host's own timer fires.
 		return zero, s.failed(p, method, fmt.Errorf("no answer within %s (hung plugin): %w", s.opts.CallTimeout, err))
 	}
 	return zero, s.failed(p, method, err)
