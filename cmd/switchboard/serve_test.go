@@ -22,6 +22,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/switchboard-hub/switchboard/core/store/storetest"
 )
 
 // These tests run `switchboard serve` as a real process (this test binary,
@@ -481,9 +483,9 @@ func TestSecondHubOnTheSameDataIsRefused(t *testing.T) {
 // stream, and sends each of them once, when it is due.
 func TestHubOnPostgresAndNATSKilledWithPendingRepliesSendsEachOnce(t *testing.T) {
 	const n = 20
-	dsn, admin := testPostgres(t)
+	dsn, admin := storetest.Postgres(t)
 	js := testJetStream(t)
-	schema, stream := testSchema(t, admin), testStream(t, js)
+	schema, stream := storetest.Schema(t, admin, "servetest"), testStream(t, js)
 	s := newSink(t)
 	cfg, data := t.TempDir(), t.TempDir()
 	writeHub(t, cfg, s.srv.URL, fmt.Sprintf(`api_tokens      = [env("TEST_API_TOKEN")]

@@ -3,93 +3,26 @@ package main
 import (
 	"context"
 	"crypto/rand"
-	"database/sql"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"os"
-	"regexp"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver, to drop test schemas
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/switchboard-hub/switchboard/core/store/storetest"
 )
 
-// The PostgreSQL server and the NATS JetStream server that the store and
-// queue tests use too, found the same way: SWITCHBOARD_TEST_POSTGRES and
+// The PostgreSQL server (storetest.Postgres) and the NATS JetStream server
+// that the store and queue tests use too, found the same way: SWITCHBOARD_TEST_POSTGRES and
 // SWITCHBOARD_TEST_NATS, else the local servers. As there, an unreachable
 // server fails the test; it is never skipped. Each test takes a schema and
 // a stream of its own, removed when it ends, so tests and packages can share
 // the servers.
 
-const (
-	defaultTestPostgres = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-	defaultTestNATS     = "nats://127.0.0.1:4222"
-)
-
-var testPG struct {
-	once  sync.Once
-	dsn   string
-	admin *sql.DB
-	err   error
-}
-
-// testPostgres returns the test server's URL and a connection to it.
-func testPostgres(t *testing.T) (string, *sql.DB) {
-	t.Helper()
-	testPG.once.Do(func() {
-		candidates := []string{os.Getenv("SWITCHBOARD_TEST_POSTGRES")}
-		if candidates[0] == "" {
-			candidates = []string{defaultTestPostgres, "postgres://root@127.0.0.1:5432/test?sslmode=disable"}
-		}
-		var errs []error
-		for _, dsn := range candidates {
-			db, err := sql.Open("pgx", dsn)
-			if err == nil {
-				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-				err = db.PingContext(ctx)
-				cancel()
-			}
-			if err == nil {
-				testPG.dsn, testPG.admin = dsn, db
-				return
-			}
-			if db != nil {
-				db.Close()
-			}
-			errs = append(errs, fmt.Errorf("%s: %w", redactURL(dsn), err))
-		}
-		testPG.err = errors.Join(errs...)
-	})
-	if testPG.err != nil {
-		t.Fatalf("PostgreSQL is unreachable, and this test needs it (it is never skipped):\n%v\n"+
-			"Start the server, or set SWITCHBOARD_TEST_POSTGRES to a reachable database, e.g. %s", testPG.err, defaultTestPostgres)
-	}
-	return testPG.dsn, testPG.admin
-}
-
-var urlPassword = regexp.MustCompile(`//[^@/]*:[^@/]*@`)
-
-// redactURL hides a password in a URL.
-func redactURL(u string) string { return urlPassword.ReplaceAllString(u, "//…:…@") }
-
-// testSchema names a new PostgreSQL schema and drops it, with the hub's
-// tables, when the test ends. Register it before starting a hub on it: the
-// hub is stopped first, as cleanups run last-registered first.
-func testSchema(t *testing.T, admin *sql.DB) string {
-	t.Helper()
-	schema := "servetest_" + randomHex(t)
-	t.Cleanup(func() {
-		if _, err := admin.Exec("DROP SCHEMA IF EXISTS " + pgx.Identifier{schema}.Sanitize() + " CASCADE"); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
-	return schema
-}
+const defaultTestNATS = "nats://127.0.0.1:4222"
 
 func testNATSURL() string {
 	if u := os.Getenv("SWITCHBOARD_TEST_NATS"); u != "" {
@@ -115,7 +48,7 @@ func testJetStream(t *testing.T) jetstream.JetStream {
 		}
 	}
 	t.Fatalf("NATS with JetStream at %s is unreachable, and this test needs it (it is never skipped): %v\n"+
-		"Start it (nats-server -js), or set SWITCHBOARD_TEST_NATS to one, e.g. %s", redactURL(testNATSURL()), err, defaultTestNATS)
+		"Start it (nats-server -js), or set SWITCHBOARD_TEST_NATS to one, e.g. %s", storetest.Redact(testNATSURL()), err, defaultTestNATS)
 	return nil
 }
 

@@ -3,16 +3,12 @@ package store_test
 import (
 	"bufio"
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -49,74 +45,12 @@ func openSQLite(tb testing.TB, query string) store.Store {
 	return s
 }
 
-// The PostgreSQL server of the tests: SWITCHBOARD_TEST_POSTGRES, or the
-// local server with trust authentication as user postgres or root.
-var pg struct {
-	once  sync.Once
-	dsn   string
-	admin *sql.DB
-	err   error
-}
-
-const defaultPostgres = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-
-func postgres(tb testing.TB) (string, *sql.DB) {
-	tb.Helper()
-	pg.once.Do(func() {
-		candidates := []string{os.Getenv("SWITCHBOARD_TEST_POSTGRES")}
-		if candidates[0] == "" {
-			candidates = []string{defaultPostgres, "postgres://root@127.0.0.1:5432/test?sslmode=disable"}
-		}
-		var errs []error
-		for _, dsn := range candidates {
-			db, err := sql.Open("pgx", dsn)
-			if err == nil {
-				ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-				err = db.PingContext(ctx)
-				cancel()
-			}
-			if err == nil {
-				pg.dsn, pg.admin = dsn, db
-				return
-			}
-			if db != nil {
-				db.Close()
-			}
-			errs = append(errs, fmt.Errorf("%s: %w", redact(dsn), err))
-		}
-		pg.err = errors.Join(errs...)
-	})
-	if pg.err != nil {
-		tb.Fatalf("PostgreSQL is unreachable, and these tests need it (they are never skipped):\n%v\n"+
-			"Start the server, or set SWITCHBOARD_TEST_POSTGRES to a reachable database, e.g. %s", pg.err, defaultPostgres)
-	}
-	return pg.dsn, pg.admin
-}
-
-var userinfo = regexp.MustCompile(`//[^@/]*:[^@/]*@`)
-
-// redact hides a password in a URL.
-func redact(dsn string) string { return userinfo.ReplaceAllString(dsn, "//…:…@") }
-
-var unsafeChars = regexp.MustCompile(`[^a-z0-9]+`)
-
 // openPostgres opens a store in a new schema of its own, dropped when the
 // test ends, so that tests and packages can run in parallel.
 func openPostgres(tb testing.TB) store.Store {
 	tb.Helper()
-	dsn, admin := postgres(tb)
-	suffix := make([]byte, 4)
-	rand.Read(suffix)
-	name := strings.Trim(unsafeChars.ReplaceAllString(strings.ToLower(tb.Name()), "_"), "_")
-	if len(name) > 40 {
-		name = name[len(name)-40:]
-	}
-	schema := "storetest_" + name + "_" + hex.EncodeToString(suffix)
-	tb.Cleanup(func() {
-		if _, err := admin.Exec("DROP SCHEMA IF EXISTS " + pgx.Identifier{schema}.Sanitize() + " CASCADE"); err != nil {
-			tb.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
+	dsn, admin := storetest.Postgres(tb)
+	schema := storetest.Schema(tb, admin, "storetest")
 	s, err := store.Open(tb.Context(), dsn, store.Options{Schema: schema})
 	if err != nil {
 		tb.Fatalf("open PostgreSQL store in schema %s: %v", schema, err)
@@ -183,7 +117,7 @@ func TestReopen(t *testing.T) {
 
 func TestPostgresConcurrentOpen(t *testing.T) {
 	t.Parallel()
-	dsn, admin := postgres(t)
+	dsn, admin := storetest.Postgres(t)
 	schema := "storetest_concurrent_open_" + strconv.FormatInt(time.Now().UnixNano(), 36)
 	t.Cleanup(func() { admin.Exec("DROP SCHEMA IF EXISTS " + pgx.Identifier{schema}.Sanitize() + " CASCADE") })
 	var wg sync.WaitGroup
