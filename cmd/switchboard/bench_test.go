@@ -290,35 +290,6 @@ func (h *benchHub) deliverUnsigned(b *testing.B, i int) {
 	}
 }
 
-// childProcesses returns the pids of the processes whose parent is pid,
-// with the base name of the program each runs. It scans /proc because a
-// Go process starts its children from any of its threads, and
-// /proc/<pid>/task/<tid>/children lists only one thread's.
-func childProcesses(pid int) map[int]string {
-	children := map[int]string{}
-	entries, _ := os.ReadDir("/proc")
-	for _, e := range entries {
-		child, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", child))
-		if err != nil {
-			continue
-		}
-		// The command name in parentheses may hold spaces; the fields after
-		// it are state, then the parent's pid.
-		fields := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
-		if len(fields) < 2 || fields[1] != strconv.Itoa(pid) {
-			continue
-		}
-		cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", child))
-		argv0, _, _ := bytes.Cut(cmdline, []byte{0})
-		children[child] = filepath.Base(string(argv0))
-	}
-	return children
-}
-
 // vmRSSMiB reads a process's resident set size from /proc/<pid>/status.
 func vmRSSMiB(b *testing.B, pid int) float64 {
 	b.Helper()

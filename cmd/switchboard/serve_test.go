@@ -440,26 +440,42 @@ func TestPluginKilledDuringSendsLosesNothing(t *testing.T) {
 // childPlugin finds the pid of a plugin process started by the hub.
 func childPlugin(t *testing.T, hubPid int, name string) int {
 	t.Helper()
-	entries, _ := os.ReadDir("/proc")
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-		if err != nil {
-			continue
-		}
-		fields := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
-		if len(fields) < 2 || fields[1] != strconv.Itoa(hubPid) {
-			continue
-		}
-		if cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid)); strings.Contains(string(cmdline), name) {
+	for pid, bin := range childProcesses(hubPid) {
+		if bin == name {
 			return pid
 		}
 	}
 	t.Fatalf("no %s process under the hub (pid %d)", name, hubPid)
 	return 0
+}
+
+// childProcesses returns the pids of the processes whose parent is pid,
+// with the base name of the program each runs. It scans /proc because a
+// Go process starts its children from any of its threads, and
+// /proc/<pid>/task/<tid>/children lists only one thread's.
+func childProcesses(pid int) map[int]string {
+	children := map[int]string{}
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		child, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", child))
+		if err != nil {
+			continue
+		}
+		// The command name in parentheses may hold spaces; the fields after
+		// it are state, then the parent's pid.
+		fields := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
+		if len(fields) < 2 || fields[1] != strconv.Itoa(pid) {
+			continue
+		}
+		cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", child))
+		argv0, _, _ := bytes.Cut(cmdline, []byte{0})
+		children[child] = filepath.Base(string(argv0))
+	}
+	return children
 }
 
 func TestSecondHubOnTheSameDataIsRefused(t *testing.T) {
