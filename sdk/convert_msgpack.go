@@ -1,52 +1,30 @@
 package sdk
 
 import (
-	"encoding/binary"
+	"bytes"
 	"errors"
+	"io"
 	"maps"
 	"math"
 	"math/big"
 	"slices"
+	"sync"
 
+	"github.com/vmihailenco/msgpack/v5"
+	"github.com/vmihailenco/msgpack/v5/msgpcode"
 	"github.com/zclconf/go-cty/cty"
 )
 
 // cty's msgpack package walks a value generically and allocates an encoder,
 // a reader and a path for every value; on a batched Execute that was the
 // largest cost on both sides of the hop. A layout writes and reads the very
-// same bytes directly, for the values batches carry: known and unmarked, of
-// types without dynamic parts. Whatever it does not handle (unknown values,
-// marks, dynamic types, an encoding that cty's encoder would not have
-// written) goes to cty's msgpack package whole, so the bytes on the wire
-// stay cty's format and either implementation reads what the other wrote.
-
-// msgpack format codes (https://github.com/msgpack/msgpack/blob/master/spec.md).
-const (
-	mpNil      = 0xc0
-	mpFalse    = 0xc2
-	mpTrue     = 0xc3
-	mpFloat32  = 0xca
-	mpFloat64  = 0xcb
-	mpUint8    = 0xcc
-	mpUint16   = 0xcd
-	mpUint32   = 0xce
-	mpUint64   = 0xcf
-	mpInt8     = 0xd0
-	mpInt16    = 0xd1
-	mpInt32    = 0xd2
-	mpInt64    = 0xd3
-	mpStr8     = 0xd9
-	mpStr16    = 0xda
-	mpStr32    = 0xdb
-	mpArray16  = 0xdc
-	mpArray32  = 0xdd
-	mpMap16    = 0xde
-	mpMap32    = 0xdf
-	mpFixStr   = 0xa0 // to 0xbf, length in the low 5 bits
-	mpFixArray = 0x90 // to 0x9f, length in the low 4 bits
-	mpFixMap   = 0x80 // to 0x8f, length in the low 4 bits
-	mpNegFix   = 0xe0 // to 0xff, -32 to -1
-)
+// same bytes with the same msgpack library and the same calls cty makes, but
+// knows the type's shape in advance and reuses its encoder, decoder and
+// buffer, for the values batches carry: known and unmarked, of types without
+// dynamic parts. Whatever it does not handle (unknown values, marks, dynamic
+// types, an encoding that cty's encoder would not have written) goes to
+// cty's msgpack package whole, so the bytes on the wire stay cty's format
+// and either implementation reads what the other wrote.
 
 type layoutKind uint8
 
@@ -151,138 +129,8 @@ func (l *layout) matches(ty cty.Type) bool {
 	}
 }
 
-// appendValue appends the msgpack encoding of v, a value of the layout's
-// type, to b. It returns false when v is unknown or marked somewhere, which
-// cty's encoder (after unmarking) must handle.
-func (l *layout) appendValue(b []byte, v cty.Value) ([]byte, bool) {
-	if v.IsMarked() || !v.IsKnown() {
-		return b, false
-	}
-	if v.IsNull() {
-		return append(b, mpNil), true
-	}
-	switch l.kind {
-	case layoutString:
-		return appendString(b, v.AsString()), true
-	case layoutNumber:
-		return appendNumber(b, v.AsBigFloat()), true
-	case layoutBool:
-		if v.True() {
-			return append(b, mpTrue), true
-		}
-		return append(b, mpFalse), true
-	case layoutObject:
-		b = appendHeader(b, mpFixMap, mpMap16, mpMap32, len(l.names))
-		for i, name := range l.names {
-			b = appendString(b, name)
-			var ok bool
-			if b, ok = l.elems[i].appendValue(b, v.GetAttr(name)); !ok {
-				return b, false
-			}
-		}
-		return b, true
-	case layoutMap:
-		b = appendHeader(b, mpFixMap, mpMap16, mpMap32, v.LengthInt())
-		for it := v.ElementIterator(); it.Next(); {
-			k, e := it.Element()
-			b = appendString(b, k.AsString())
-			var ok bool
-			if b, ok = l.elems[0].appendValue(b, e); !ok {
-				return b, false
-			}
-		}
-		return b, true
-	default: // list, set, tuple
-		b = appendHeader(b, mpFixArray, mpArray16, mpArray32, v.LengthInt())
-		i := 0
-		for it := v.ElementIterator(); it.Next(); i++ {
-			_, e := it.Element()
-			el := l.elems[0]
-			if l.kind == layoutTuple {
-				el = l.elems[i]
-			}
-			var ok bool
-			if b, ok = el.appendValue(b, e); !ok {
-				return b, false
-			}
-		}
-		return b, true
-	}
-}
-
-// appendNumber writes a number as cty does: an integer when it is one and
-// fits in 64 bits, a float64 when that is exact, else its decimal text.
-func appendNumber(b []byte, f *big.Float) []byte {
-	if f.IsInf() {
-		return appendFloat64(b, math.Inf(f.Sign()))
-	}
-	if i, acc := f.Int64(); acc == big.Exact {
-		return appendInt(b, i)
-	}
-	if x, acc := f.Float64(); acc == big.Exact && !f.IsInt() {
-		return appendFloat64(b, x)
-	}
-	return appendString(b, f.Text('f', -1))
-}
-
-// appendInt writes n in the fewest bytes, as msgpack's compact integers.
-func appendInt(b []byte, n int64) []byte {
-	switch {
-	case n >= 0 && n <= math.MaxInt8:
-		return append(b, byte(n))
-	case n >= 0 && n <= math.MaxUint8:
-		return append(b, mpUint8, byte(n))
-	case n >= 0 && n <= math.MaxUint16:
-		return binary.BigEndian.AppendUint16(append(b, mpUint16), uint16(n))
-	case n >= 0 && n <= math.MaxUint32:
-		return binary.BigEndian.AppendUint32(append(b, mpUint32), uint32(n))
-	case n >= 0:
-		return binary.BigEndian.AppendUint64(append(b, mpUint64), uint64(n))
-	case n >= -32:
-		return append(b, byte(n))
-	case n >= math.MinInt8:
-		return append(b, mpInt8, byte(n))
-	case n >= math.MinInt16:
-		return binary.BigEndian.AppendUint16(append(b, mpInt16), uint16(n))
-	case n >= math.MinInt32:
-		return binary.BigEndian.AppendUint32(append(b, mpInt32), uint32(n))
-	default:
-		return binary.BigEndian.AppendUint64(append(b, mpInt64), uint64(n))
-	}
-}
-
-func appendFloat64(b []byte, x float64) []byte {
-	return binary.BigEndian.AppendUint64(append(b, mpFloat64), math.Float64bits(x))
-}
-
-func appendString(b []byte, s string) []byte {
-	switch n := len(s); {
-	case n < 32:
-		b = append(b, mpFixStr|byte(n))
-	case n <= math.MaxUint8:
-		b = append(b, mpStr8, byte(n))
-	case n <= math.MaxUint16:
-		b = binary.BigEndian.AppendUint16(append(b, mpStr16), uint16(n))
-	default:
-		b = binary.BigEndian.AppendUint32(append(b, mpStr32), uint32(n))
-	}
-	return append(b, s...)
-}
-
-// appendHeader writes the length of an array or a map: fix is the code of
-// the one-byte form, code16 and code32 those of the longer ones.
-func appendHeader(b []byte, fix, code16, code32 byte, n int) []byte {
-	switch {
-	case n < 16:
-		return append(b, fix|byte(n))
-	case n <= math.MaxUint16:
-		return binary.BigEndian.AppendUint16(append(b, code16), uint16(n))
-	default:
-		return binary.BigEndian.AppendUint32(append(b, code32), uint32(n))
-	}
-}
-
-// errForCty says that the layout does not read what it was given: anything
+// errForCty says that the layout does not handle what it was given: a
+// value cty's encoder must write (unknown or marked somewhere), or anything
 // cty's encoder would not have written for a known value (unknown values,
 // other encodings, bad input), which is left to cty's decoder.
 var errForCty = errors.New("not a layout's encoding")
@@ -295,89 +143,223 @@ var errTruncated = errors.New("msgpack data ends before the elements it counts")
 // errNaN is a float that cty cannot hold; its constructor would panic.
 var errNaN = errors.New("NaN is not a number")
 
-// readValue reads a value of the layout's type from the front of b and
-// returns the rest of b.
-func (l *layout) readValue(b []byte) (cty.Value, []byte, error) {
-	if len(b) == 0 {
-		return cty.NilVal, nil, errForCty
+// newEncoder returns an encoder set up as cty's Marshal sets up its own:
+// compact integers, and floats always as float64.
+func newEncoder(w io.Writer) *msgpack.Encoder {
+	enc := msgpack.NewEncoder(w)
+	enc.UseCompactInts(true)
+	enc.UseCompactFloats(false)
+	return enc
+}
+
+// writeValue writes v, a value of the layout's type, as cty's Marshal does.
+// It returns errForCty when v is unknown or marked somewhere, which cty's
+// encoder (after unmarking) must handle; the caller then discards what it
+// wrote so far.
+func (l *layout) writeValue(enc *msgpack.Encoder, v cty.Value) error {
+	if v.IsMarked() || !v.IsKnown() {
+		return errForCty
 	}
-	if b[0] == mpNil {
-		return cty.NullVal(l.ty), b[1:], nil
+	if v.IsNull() {
+		return enc.EncodeNil()
 	}
 	switch l.kind {
 	case layoutString:
-		s, rest, ok := readString(b)
-		if !ok {
-			return cty.NilVal, nil, errForCty
-		}
-		return cty.StringVal(string(s)), rest, nil
+		return enc.EncodeString(v.AsString())
 	case layoutNumber:
-		return readNumber(b)
+		return writeNumber(enc, v.AsBigFloat())
 	case layoutBool:
-		switch b[0] {
-		case mpTrue:
-			return cty.True, b[1:], nil
-		case mpFalse:
-			return cty.False, b[1:], nil
-		}
-		return cty.NilVal, nil, errForCty
+		return enc.EncodeBool(v.True())
 	case layoutObject:
-		n, rest, ok := readHeader(b, mpFixMap, mpMap16, mpMap32)
-		if !ok || n != len(l.names) {
-			return cty.NilVal, nil, errForCty
+		if err := enc.EncodeMapLen(len(l.names)); err != nil {
+			return err
+		}
+		for i, name := range l.names {
+			if err := enc.EncodeString(name); err != nil {
+				return err
+			}
+			if err := l.elems[i].writeValue(enc, v.GetAttr(name)); err != nil {
+				return err
+			}
+		}
+		return nil
+	case layoutMap:
+		if err := enc.EncodeMapLen(v.LengthInt()); err != nil {
+			return err
+		}
+		for it := v.ElementIterator(); it.Next(); {
+			k, e := it.Element()
+			if err := enc.EncodeString(k.AsString()); err != nil {
+				return err
+			}
+			if err := l.elems[0].writeValue(enc, e); err != nil {
+				return err
+			}
+		}
+		return nil
+	default: // list, set, tuple
+		if err := enc.EncodeArrayLen(v.LengthInt()); err != nil {
+			return err
+		}
+		i := 0
+		for it := v.ElementIterator(); it.Next(); i++ {
+			_, e := it.Element()
+			el := l.elems[0]
+			if l.kind == layoutTuple {
+				el = l.elems[i]
+			}
+			if err := el.writeValue(enc, e); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+}
+
+// writeNumber writes a number with the calls cty's Marshal makes: an
+// integer when it is one and fits in 64 bits, a float64 when that is exact,
+// else its decimal text.
+func writeNumber(enc *msgpack.Encoder, f *big.Float) error {
+	if f.IsInf() {
+		return enc.EncodeFloat64(math.Inf(f.Sign()))
+	}
+	if i, acc := f.Int64(); acc == big.Exact {
+		return enc.EncodeInt(i)
+	}
+	if x, acc := f.Float64(); acc == big.Exact && !f.IsInt() {
+		return enc.EncodeFloat64(x)
+	}
+	return enc.EncodeString(f.Text('f', -1))
+}
+
+// valueReader is a decoder over an in-memory value. The reader is kept
+// beside the decoder to tell how many bytes are left, and both are pooled:
+// valueFromWire is called once a value, with no batch to hold them.
+// bytes.Reader is an io.ByteScanner, so the decoder reads it unbuffered.
+type valueReader struct {
+	r    bytes.Reader
+	dec  *msgpack.Decoder
+	name []byte // an attribute name read to compare
+}
+
+// maxPooledInput bounds the values whose reader goes back to the pool: the
+// decoder keeps a scratch buffer as long as the longest string it read.
+const maxPooledInput = 64 << 10
+
+var valueReaders = sync.Pool{New: func() any {
+	vr := new(valueReader)
+	vr.dec = msgpack.NewDecoder(&vr.r)
+	return vr
+}}
+
+// readValue reads a value of the layout's type from the front of b and
+// returns the rest of b.
+func (l *layout) readValue(b []byte) (cty.Value, []byte, error) {
+	vr := valueReaders.Get().(*valueReader)
+	vr.r.Reset(b)
+	vr.dec.Reset(&vr.r)
+	v, err := l.decode(vr)
+	rest := b[len(b)-vr.r.Len():]
+	vr.r.Reset(nil) // the pool must not keep b alive
+	if len(b) <= maxPooledInput {
+		valueReaders.Put(vr)
+	}
+	if err != nil {
+		return cty.NilVal, nil, err
+	}
+	return v, rest, nil
+}
+
+// decode reads a value as cty's Unmarshal does, and reports errForCty for
+// anything cty's Marshal would not have written for a known value of the
+// type, including input the decoder cannot read: cty then reads it, or
+// reports what is wrong in its own words.
+func (l *layout) decode(vr *valueReader) (cty.Value, error) {
+	dec := vr.dec
+	c, err := dec.PeekCode()
+	switch {
+	case err != nil || msgpcode.IsExt(c): // cty's unknown values are extensions
+		return cty.NilVal, errForCty
+	case c == msgpcode.Nil:
+		if err := dec.DecodeNil(); err != nil {
+			return cty.NilVal, errForCty
+		}
+		return cty.NullVal(l.ty), nil
+	}
+	switch l.kind {
+	case layoutString:
+		if !msgpcode.IsString(c) { // cty also reads bin, but never writes it
+			return cty.NilVal, errForCty
+		}
+		s, err := dec.DecodeString()
+		if err != nil {
+			return cty.NilVal, errForCty
+		}
+		return cty.StringVal(s), nil
+	case layoutNumber:
+		return decodeNumber(dec, c)
+	case layoutBool:
+		b, err := dec.DecodeBool()
+		if err != nil {
+			return cty.NilVal, errForCty
+		}
+		return cty.BoolVal(b), nil
+	case layoutObject:
+		n, err := dec.DecodeMapLen()
+		if err != nil || n != len(l.names) {
+			return cty.NilVal, errForCty
 		}
 		if n == 0 {
-			return cty.EmptyObjectVal, rest, nil
+			return cty.EmptyObjectVal, nil
 		}
 		attrs := make(map[string]cty.Value, n)
 		for i, name := range l.names {
-			key, after, ok := readString(rest)
-			if !ok || string(key) != name {
-				return cty.NilVal, nil, errForCty
+			if !vr.decodeName(name) {
+				return cty.NilVal, errForCty // attributes out of cty's order, or not an attribute
 			}
-			v, after, err := l.elems[i].readValue(after)
+			v, err := l.elems[i].decode(vr)
 			if err != nil {
-				return cty.NilVal, nil, err
+				return cty.NilVal, err
 			}
-			attrs[name], rest = v, after
+			attrs[name] = v
 		}
-		return cty.ObjectVal(attrs), rest, nil
+		return cty.ObjectVal(attrs), nil
 	case layoutMap:
-		n, rest, ok := readHeader(b, mpFixMap, mpMap16, mpMap32)
+		n, err := dec.DecodeMapLen()
 		switch {
-		case !ok:
-			return cty.NilVal, nil, errForCty
-		case n > len(rest):
-			return cty.NilVal, nil, errTruncated
+		case err != nil:
+			return cty.NilVal, errForCty
+		case n > vr.r.Len():
+			return cty.NilVal, errTruncated
 		case n == 0:
-			return cty.MapValEmpty(l.elems[0].ty), rest, nil
+			return cty.MapValEmpty(l.elems[0].ty), nil
 		}
 		elems := make(map[string]cty.Value, n)
 		for range n {
-			key, after, ok := readString(rest)
-			if !ok {
-				return cty.NilVal, nil, errForCty
-			}
-			v, after, err := l.elems[0].readValue(after)
+			key, err := decodeKey(dec)
 			if err != nil {
-				return cty.NilVal, nil, err
+				return cty.NilVal, err
 			}
-			elems[string(key)], rest = v, after
+			v, err := l.elems[0].decode(vr)
+			if err != nil {
+				return cty.NilVal, err
+			}
+			elems[key] = v
 		}
-		return cty.MapVal(elems), rest, nil
+		return cty.MapVal(elems), nil
 	default: // list, set, tuple
-		n, rest, ok := readHeader(b, mpFixArray, mpArray16, mpArray32)
+		n, err := dec.DecodeArrayLen()
 		switch {
-		case !ok || (l.kind == layoutTuple && n != len(l.elems)):
-			return cty.NilVal, nil, errForCty
-		case n > len(rest):
-			return cty.NilVal, nil, errTruncated
+		case err != nil || (l.kind == layoutTuple && n != len(l.elems)):
+			return cty.NilVal, errForCty
+		case n > vr.r.Len():
+			return cty.NilVal, errTruncated
 		case n == 0 && l.kind == layoutList:
-			return cty.ListValEmpty(l.elems[0].ty), rest, nil
+			return cty.ListValEmpty(l.elems[0].ty), nil
 		case n == 0 && l.kind == layoutSet:
-			return cty.SetValEmpty(l.elems[0].ty), rest, nil
+			return cty.SetValEmpty(l.elems[0].ty), nil
 		case n == 0:
-			return cty.EmptyTupleVal, rest, nil
+			return cty.EmptyTupleVal, nil
 		}
 		elems := make([]cty.Value, n)
 		for i := range elems {
@@ -385,123 +367,86 @@ func (l *layout) readValue(b []byte) (cty.Value, []byte, error) {
 			if l.kind == layoutTuple {
 				el = l.elems[i]
 			}
-			v, after, err := el.readValue(rest)
+			v, err := el.decode(vr)
 			if err != nil {
-				return cty.NilVal, nil, err
+				return cty.NilVal, err
 			}
-			elems[i], rest = v, after
+			elems[i] = v
 		}
 		switch l.kind {
 		case layoutList:
-			return cty.ListVal(elems), rest, nil
+			return cty.ListVal(elems), nil
 		case layoutSet:
-			return cty.SetVal(elems), rest, nil
+			return cty.SetVal(elems), nil
 		}
-		return cty.TupleVal(elems), rest, nil
+		return cty.TupleVal(elems), nil
 	}
 }
 
-// readNumber reads the encodings cty's decoder accepts for a number and
-// builds the value with the same constructor it uses.
-func readNumber(b []byte) (cty.Value, []byte, error) {
-	c := b[0]
+// decodeKey reads a map key, which cty writes as a msgpack string.
+func decodeKey(dec *msgpack.Decoder) (string, error) {
+	c, err := dec.PeekCode()
+	if err != nil || !msgpcode.IsString(c) {
+		return "", errForCty
+	}
+	s, err := dec.DecodeString()
+	if err != nil {
+		return "", errForCty
+	}
+	return s, nil
+}
+
+// decodeName reads an attribute name and reports whether it is name. It
+// compares the bytes instead of decoding a string, which would allocate
+// one for every attribute of every value.
+func (vr *valueReader) decodeName(name string) bool {
+	c, err := vr.dec.PeekCode()
+	if err != nil || !msgpcode.IsString(c) {
+		return false
+	}
+	n, err := vr.dec.DecodeBytesLen()
+	if err != nil || n != len(name) {
+		return false
+	}
+	vr.name = slices.Grow(vr.name[:0], n)[:n]
+	return vr.dec.ReadFull(vr.name) == nil && string(vr.name) == name
+}
+
+// decodeNumber reads a number, whose first byte is c, with the calls cty's
+// Unmarshal makes for it and builds the value with the same constructor.
+func decodeNumber(dec *msgpack.Decoder, c byte) (cty.Value, error) {
 	switch {
-	case c <= math.MaxInt8 || c >= mpNegFix:
-		return cty.NumberIntVal(int64(int8(c))), b[1:], nil
-	case (c >= mpFixStr && c < mpFixStr+32) || (c >= mpStr8 && c <= mpStr32):
-		s, rest, ok := readString(b)
-		if !ok {
-			return cty.NilVal, nil, errForCty
-		}
-		v, err := cty.ParseNumberVal(string(s))
+	case msgpcode.IsFixedNum(c), c == msgpcode.Int8, c == msgpcode.Int16, c == msgpcode.Int32, c == msgpcode.Int64:
+		n, err := dec.DecodeInt64()
 		if err != nil {
-			return cty.NilVal, nil, errForCty
+			return cty.NilVal, errForCty
 		}
-		return v, rest, nil
+		return cty.NumberIntVal(n), nil
+	case c == msgpcode.Uint8, c == msgpcode.Uint16, c == msgpcode.Uint32, c == msgpcode.Uint64:
+		n, err := dec.DecodeUint64()
+		if err != nil {
+			return cty.NilVal, errForCty
+		}
+		return cty.NumberUIntVal(n), nil
+	case c == msgpcode.Float, c == msgpcode.Double:
+		x, err := dec.DecodeFloat64()
+		switch {
+		case err != nil:
+			return cty.NilVal, errForCty
+		case math.IsNaN(x):
+			return cty.NilVal, errNaN
+		}
+		return cty.NumberFloatVal(x), nil
+	case msgpcode.IsString(c):
+		s, err := dec.DecodeString()
+		if err != nil {
+			return cty.NilVal, errForCty
+		}
+		v, err := cty.ParseNumberVal(s)
+		if err != nil {
+			return cty.NilVal, errForCty
+		}
+		return v, nil
 	}
-	var size int
-	switch c {
-	case mpUint8, mpInt8:
-		size = 1
-	case mpUint16, mpInt16:
-		size = 2
-	case mpUint32, mpInt32, mpFloat32:
-		size = 4
-	case mpUint64, mpInt64, mpFloat64:
-		size = 8
-	default:
-		return cty.NilVal, nil, errForCty
-	}
-	if len(b) < 1+size {
-		return cty.NilVal, nil, errForCty
-	}
-	p, rest := b[1:1+size], b[1+size:]
-	switch c {
-	case mpUint8:
-		return cty.NumberUIntVal(uint64(p[0])), rest, nil
-	case mpUint16:
-		return cty.NumberUIntVal(uint64(binary.BigEndian.Uint16(p))), rest, nil
-	case mpUint32:
-		return cty.NumberUIntVal(uint64(binary.BigEndian.Uint32(p))), rest, nil
-	case mpUint64:
-		return cty.NumberUIntVal(binary.BigEndian.Uint64(p)), rest, nil
-	case mpInt8:
-		return cty.NumberIntVal(int64(int8(p[0]))), rest, nil
-	case mpInt16:
-		return cty.NumberIntVal(int64(int16(binary.BigEndian.Uint16(p)))), rest, nil
-	case mpInt32:
-		return cty.NumberIntVal(int64(int32(binary.BigEndian.Uint32(p)))), rest, nil
-	case mpInt64:
-		return cty.NumberIntVal(int64(binary.BigEndian.Uint64(p))), rest, nil
-	}
-	var x float64
-	if c == mpFloat32 {
-		x = float64(math.Float32frombits(binary.BigEndian.Uint32(p)))
-	} else {
-		x = math.Float64frombits(binary.BigEndian.Uint64(p))
-	}
-	if math.IsNaN(x) {
-		return cty.NilVal, nil, errNaN
-	}
-	return cty.NumberFloatVal(x), rest, nil
-}
-
-// readString reads a msgpack string and returns its bytes, which alias b.
-func readString(b []byte) ([]byte, []byte, bool) {
-	if len(b) == 0 {
-		return nil, nil, false
-	}
-	var n, head int
-	switch c := b[0]; {
-	case c >= mpFixStr && c < mpFixStr+32:
-		n, head = int(c&0x1f), 1
-	case c == mpStr8 && len(b) >= 2:
-		n, head = int(b[1]), 2
-	case c == mpStr16 && len(b) >= 3:
-		n, head = int(binary.BigEndian.Uint16(b[1:])), 3
-	case c == mpStr32 && len(b) >= 5:
-		n, head = int(binary.BigEndian.Uint32(b[1:])), 5
-	default:
-		return nil, nil, false
-	}
-	if len(b)-head < n {
-		return nil, nil, false
-	}
-	return b[head : head+n], b[head+n:], true
-}
-
-// readHeader reads the length of an array or a map (see appendHeader).
-func readHeader(b []byte, fix, code16, code32 byte) (int, []byte, bool) {
-	if len(b) == 0 {
-		return 0, nil, false
-	}
-	switch c := b[0]; {
-	case c >= fix && c < fix+16:
-		return int(c & 0x0f), b[1:], true
-	case c == code16 && len(b) >= 3:
-		return int(binary.BigEndian.Uint16(b[1:])), b[3:], true
-	case c == code32 && len(b) >= 5:
-		return int(binary.BigEndian.Uint32(b[1:])), b[5:], true
-	}
-	return 0, nil, false
+	return cty.NilVal, errForCty
 }

@@ -1,11 +1,12 @@
 package sdk
 
 import (
+	"bytes"
 	"fmt"
-	"slices"
 	"sync"
 	"sync/atomic"
 
+	vmsgpack "github.com/vmihailenco/msgpack/v5"
 	"github.com/zclconf/go-cty/cty"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
 	"github.com/zclconf/go-cty/cty/msgpack"
@@ -24,18 +25,20 @@ func valueToWire(v cty.Value) (*wire.Value, error) {
 // valueEncoder encodes values, remembering the last type's JSON and
 // layout: the values of a batch (every item's arguments or outputs) share
 // one type, and encoding the type costs as much as encoding a small value.
-// The encodings of a batch share one buffer.
+// The encodings of a batch share one buffer, written by one msgpack
+// encoder.
 type valueEncoder struct {
 	lastType   cty.Type
 	lastJSON   string
 	lastLayout *layout
-	buf        []byte
-	count      int // values in the batch, 0 when unknown
+	buf        bytes.Buffer
+	enc        *vmsgpack.Encoder // writes to buf, made at the first value
+	count      int               // values in the batch, 0 when unknown
 }
 
 // batchEncoder returns an encoder for a batch of count values.
-func batchEncoder(count int) valueEncoder {
-	return valueEncoder{count: count}
+func batchEncoder(count int) *valueEncoder {
+	return &valueEncoder{count: count}
 }
 
 // maxReserve bounds the room the encoder makes for a batch at once, in case
@@ -97,18 +100,24 @@ func (e *valueEncoder) appendValue(v cty.Value) ([]byte, bool) {
 	if e.lastLayout == nil {
 		return nil, false
 	}
-	start := len(e.buf)
-	b, ok := e.lastLayout.appendValue(e.buf, v)
-	if !ok {
+	if e.enc == nil {
+		e.enc = newEncoder(&e.buf)
+	}
+	start := e.buf.Len()
+	if err := e.lastLayout.writeValue(e.enc, v); err != nil {
+		// Left to cty, which also reports an error, if there is one.
+		e.buf.Truncate(start)
 		return nil, false
 	}
+	b := e.buf.Bytes()
 	mp := b[start:len(b):len(b)]
 	if start == 0 && e.count > 1 {
 		// Room for the rest of the batch at once, guessed from the first
-		// value, instead of growing the buffer step by step.
-		b = slices.Grow(b, min(len(mp)*(e.count-1), maxReserve))
+		// value, instead of growing the buffer step by step. Nothing reads
+		// from buf, so neither writing nor growing it touches the bytes
+		// that mp holds.
+		e.buf.Grow(min(len(mp)*(e.count-1), maxReserve))
 	}
-	e.buf = b
 	return mp, true
 }
 
