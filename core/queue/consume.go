@@ -14,10 +14,11 @@ import (
 
 // Pull requests wait up to fetchWait for messages. It bounds how long a
 // graceful stop waits for the pull in flight, which it lets finish so that
-// no message the server sends is dropped. fetchRetry spaces attempts after
-// a failed pull (server gone, reconnecting).
+// no message the server sends is dropped; a second keeps a stopping hub
+// quick, for one idle pull a second per consumer. fetchRetry spaces
+// attempts after a failed pull (server gone, reconnecting).
 const (
-	fetchWait  = 5 * time.Second
+	fetchWait  = time.Second
 	fetchRetry = time.Second
 )
 
@@ -88,7 +89,7 @@ type consumer struct {
 // node, that should share the subject's work uses the same consumer name:
 // the stream's work-queue retention allows one consumer per subject.
 //
-// stop is graceful: it stops pulling once the pull in flight is over (5 s at
+// stop is graceful: it stops pulling once the pull in flight is over (1 s at
 // most), lets the handlers finish every message pulled and returns when they
 // have. Cancelling ctx stops at once instead: the handlers' context is
 // cancelled, messages not yet handled are given back, and any the server
