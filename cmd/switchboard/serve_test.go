@@ -88,14 +88,17 @@ func (s *sink) distinct() int {
 	return len(s.keys)
 }
 
-func (s *sink) counts() map[string]int {
+// requireEachOnce fails the test for every idempotency key the shop
+// received more than once.
+func (s *sink) requireEachOnce(t *testing.T) {
+	t.Helper()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := make(map[string]int, len(s.keys))
-	for k, v := range s.keys {
-		out[k] = v
+	for key, c := range s.keys {
+		if c != 1 {
+			t.Errorf("reply %s reached the shop %d times", key, c)
+		}
 	}
-	return out
 }
 
 func writeConfig(t *testing.T, dir, sinkURL, delay string) {
@@ -313,11 +316,7 @@ func TestHubKilledWithPendingRepliesSendsEachOnce(t *testing.T) {
 	}
 	h.advance(t, "1s")
 	eventually(t, 60*time.Second, "every reply to reach the shop", func() bool { return s.distinct() == n })
-	for key, c := range s.counts() {
-		if c != 1 {
-			t.Errorf("reply %s reached the shop %d times", key, c)
-		}
-	}
+	s.requireEachOnce(t)
 }
 
 func TestSameMessageTwiceGivesOneReply(t *testing.T) {
@@ -341,11 +340,7 @@ func TestSameMessageTwiceGivesOneReply(t *testing.T) {
 	if strings.Count(body, `"external_id":"t1"`) != 1 || !strings.Contains(body, `"messages":1`) {
 		t.Errorf("threads after a redelivery:\n%s", body)
 	}
-	for key, c := range s.counts() {
-		if c != 1 {
-			t.Errorf("reply %s reached the shop %d times", key, c)
-		}
-	}
+	s.requireEachOnce(t)
 }
 
 func TestBadWebhooksAreRefusedAndTheHubStaysHealthy(t *testing.T) {
@@ -586,11 +581,7 @@ workflow "pong" {
 	}
 	h.advance(t, "1s")
 	eventually(t, 60*time.Second, "every reply to reach the shop", func() bool { return s.distinct() == n+2 })
-	for key, c := range s.counts() {
-		if c != 1 {
-			t.Errorf("reply %s reached the shop %d times", key, c)
-		}
-	}
+	s.requireEachOnce(t)
 }
 
 // TestReloadRotatesTokensAndNamesRestartOnlySettings reloads a hub whose

@@ -6,11 +6,11 @@ import (
 	"github.com/switchboard-hub/switchboard/core/queue"
 )
 
-// Concurrency is how many deliveries of each subject a hub handles at
+// concurrency is how many deliveries of each subject a hub handles at
 // once. Handlers mostly wait (on the store's group commit, on a plugin),
 // and the more of them wait together, the more work each commit and each
 // plugin call carries.
-const Concurrency = 64
+const concurrency = 64
 
 // JetStream is the hub's Queue over NATS JetStream (core/queue).
 func JetStream(q *queue.Queue) Queue { return jetStream{q} }
@@ -32,7 +32,7 @@ func (j jetStream) Consume(ctx context.Context, subject string, handle, exhauste
 			return
 		}
 		_ = d.Ack()
-	}, queue.WithConcurrency(Concurrency), queue.OnExhausted(func(ctx context.Context, d queue.Delivery) error {
+	}, queue.WithConcurrency(concurrency), queue.OnExhausted(func(ctx context.Context, d queue.Delivery) error {
 		return exhausted(ctx, d.Data)
 	}))
 }

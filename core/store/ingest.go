@@ -522,17 +522,6 @@ func (s *sqlStore) Cursor(ctx context.Context, connector, account string) ([]byt
 	return cur, err
 }
 
-func (s *sqlStore) Inbound(ctx context.Context, messageID string) (*workflow.Inbound, error) {
-	in, err := s.Inbounds(ctx, []string{messageID})
-	if err != nil {
-		return nil, err
-	}
-	if in[0] == nil {
-		return nil, fmt.Errorf("store: load message %s: %w", messageID, ErrNotFound)
-	}
-	return in[0], nil
-}
-
 func (s *sqlStore) Inbounds(ctx context.Context, ids []string) ([]*workflow.Inbound, error) {
 	out := make([]*workflow.Inbound, len(ids))
 	err := s.read(ctx, fmt.Sprintf("load %d messages", len(ids)), func(t *tx) error {

@@ -28,53 +28,49 @@ func newSession(ctx context.Context, db *sql.DB) (*session, error) {
 	return &session{conn: conn, stmts: map[string]*sql.Stmt{}}, nil
 }
 
-// stmt returns q prepared on the session's connection, or nil when it is
-// not worth keeping (no arguments: DDL and scripts) or could not be
-// prepared (running it unprepared reports why).
-func (s *session) stmt(ctx context.Context, q string, args []any) *sql.Stmt {
+// prepare returns q prepared on the session's connection, preparing it
+// the first time.
+func (s *session) prepare(ctx context.Context, q string) (*sql.Stmt, error) {
 	if st, ok := s.stmts[q]; ok {
-		return st
-	}
-	if len(args) == 0 || len(s.stmts) >= maxCachedStatements {
-		return nil
+		return st, nil
 	}
 	st, err := s.conn.PrepareContext(ctx, q)
 	if err != nil {
-		return nil
+		return nil, err
 	}
 	s.stmts[q] = st
+	return st, nil
+}
+
+// stmt returns the store's statement q prepared, or nil when it is not
+// worth keeping (no arguments: DDL and scripts; or the cache is full) or
+// could not be prepared (running it unprepared reports why).
+func (s *session) stmt(ctx context.Context, q string, args []any) *sql.Stmt {
+	if _, ok := s.stmts[q]; !ok && (len(args) == 0 || len(s.stmts) >= maxCachedStatements) {
+		return nil
+	}
+	st, _ := s.prepare(ctx, q)
 	return st
 }
 
-// exec runs a statement without arguments (BEGIN, COMMIT, ROLLBACK),
-// prepared once.
+// exec runs a statement without arguments (BEGIN, COMMIT, ROLLBACK).
 func (s *session) exec(ctx context.Context, q string) error {
-	st, ok := s.stmts[q]
-	if !ok {
-		var err error
-		if st, err = s.conn.PrepareContext(ctx, q); err != nil {
-			return err
-		}
-		s.stmts[q] = st
+	st, err := s.prepare(ctx, q)
+	if err == nil {
+		_, err = st.ExecContext(ctx)
 	}
-	_, err := st.ExecContext(ctx)
 	return err
 }
 
 // changes returns how many rows the connection's statements have inserted,
 // updated or deleted since it opened.
 func (s *session) changes(ctx context.Context) (int64, error) {
-	const q = "SELECT total_changes()"
-	st, ok := s.stmts[q]
-	if !ok {
-		var err error
-		if st, err = s.conn.PrepareContext(ctx, q); err != nil {
-			return 0, fmt.Errorf("count changes: %w", err)
-		}
-		s.stmts[q] = st
-	}
 	var n int64
-	if err := st.QueryRowContext(ctx).Scan(&n); err != nil {
+	st, err := s.prepare(ctx, "SELECT total_changes()")
+	if err == nil {
+		err = st.QueryRowContext(ctx).Scan(&n)
+	}
+	if err != nil {
 		return 0, fmt.Errorf("count changes: %w", err)
 	}
 	return n, nil

@@ -38,11 +38,10 @@ type Store interface {
 	// Cursor returns a connector account's saved cursor (nil when none).
 	Cursor(ctx context.Context, connector, account string) ([]byte, error)
 
-	// Inbound loads a stored message with its thread and contact as they
-	// are now, and when the contact wrote before it, for the engine.
-	Inbound(ctx context.Context, messageID string) (*workflow.Inbound, error)
-	// Inbounds loads several messages in one read transaction, in the
-	// order of ids; a message that is not stored is nil at its place.
+	// Inbounds loads stored messages, each with its thread and contact as
+	// they are now and when the contact wrote before it, for the engine: in
+	// one read transaction, in the order of ids. A message that is not
+	// stored is nil at its place.
 	Inbounds(ctx context.Context, ids []string) ([]*workflow.Inbound, error)
 
 	// Plan records the engine's decision for a message: its explanation and

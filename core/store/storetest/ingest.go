@@ -472,8 +472,11 @@ func testIngestUnusualText(t *testing.T, s store.Store) {
 }
 
 func testInboundNotFound(t *testing.T, s store.Store) {
-	_, err := s.Inbound(ctx(t), "01JNOTSTORED0000000000000")
-	wantErr(t, "Inbound of an unknown message", err, store.ErrNotFound)
+	got, err := s.Inbounds(ctx(t), []string{"01JNOTSTORED0000000000000"})
+	must(t, "Inbounds of an unknown message", err)
+	if len(got) != 1 || got[0] != nil {
+		t.Errorf("Inbounds of an unknown message = %v, want one nil", got)
+	}
 	_, _, err = s.Thread(ctx(t), "01JNOTSTORED0000000000000")
 	wantErr(t, "Thread of an unknown thread", err, store.ErrNotFound)
 	_, err = s.Explanation(ctx(t), "01JNOTSTORED0000000000000")

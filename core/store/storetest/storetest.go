@@ -171,11 +171,11 @@ func thread(t *testing.T, s store.Store, id string) (*store.Thread, []sdk.Messag
 
 func inbound(t *testing.T, s store.Store, id string) *workflow.Inbound {
 	t.Helper()
-	in, err := s.Inbound(ctx(t), id)
-	if err != nil {
-		t.Fatalf("Inbound(%s): %v", id, err)
+	in, err := s.Inbounds(ctx(t), []string{id})
+	if err != nil || len(in) != 1 || in[0] == nil {
+		t.Fatalf("Inbounds(%s) = %v, %v; want the message", id, in, err)
 	}
-	return in
+	return in[0]
 }
 
 // stats returns the store's backlog; RowsWritten, which every write
