@@ -524,7 +524,7 @@ func (s *sqlStore) Cursor(ctx context.Context, connector, account string) ([]byt
 
 func (s *sqlStore) Inbounds(ctx context.Context, ids []string) ([]*workflow.Inbound, error) {
 	out := make([]*workflow.Inbound, len(ids))
-	err := s.read(ctx, fmt.Sprintf("load %d messages", len(ids)), func(t *tx) error {
+	err := s.readFresh(ctx, fmt.Sprintf("load %d messages", len(ids)), func(t *tx) error {
 		for i, id := range ids {
 			in, err := loadInbound(ctx, t, id)
 			if err != nil {

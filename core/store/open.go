@@ -168,7 +168,10 @@ func openSQLite(ctx context.Context, rawURL string, opts Options) (*sqlStore, er
 	reads := db
 	var readers *sessions
 	if !memory {
-		reads, err = sql.Open("sqlite", path+common+"&_pragma=query_only(1)&_pragma=mmap_size(268435456)")
+		// No mmap for readers: a reader that finds the WAL changed drops
+		// its page cache and unmaps the whole file, so under load every
+		// read transaction would pay an munmap and page faults.
+		reads, err = sql.Open("sqlite", path+common+"&_pragma=query_only(1)")
 		if err == nil {
 			n := max(4, runtime.GOMAXPROCS(0))
 			reads.SetMaxOpenConns(n)

@@ -135,6 +135,24 @@ func (s *sqlStore) writeOnce(ctx context.Context, fn func(*tx) error) (err error
 	return nil
 }
 
+// readFresh runs fn, which only reads, where the work just written is
+// cheapest to read back. On SQLite that is the writer connection, in the
+// group commit: a read connection drops its whole page cache whenever the
+// writer commits, so under load every read of it would fetch each page
+// again, while the writer's cache holds the pages it just wrote. fn may run
+// more than once (a group rolled back runs again) and sees, like any
+// member of a group, what the earlier members wrote; its caller is answered
+// only once that has committed. Elsewhere it is read.
+func (s *sqlStore) readFresh(ctx context.Context, what string, fn func(*tx) error) error {
+	if s.writer == nil {
+		return s.read(ctx, what, fn)
+	}
+	if _, err := s.writer.run(ctx, fn); err != nil {
+		return fmt.Errorf("store: %s: %w", what, err)
+	}
+	return nil
+}
+
 // read runs fn in a read-only transaction, so that its queries see one
 // snapshot (on SQLite, from the read pool beside the writer).
 func (s *sqlStore) read(ctx context.Context, what string, fn func(*tx) error) error {
