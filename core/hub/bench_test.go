@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -147,6 +148,7 @@ func BenchmarkPipelineThroughput(b *testing.B) {
 	rows0 := p.rowsWritten(b)
 	const perRun, batch = 2000, 100
 	n := 0
+	host0, plugins0 := cpuTimes(b)
 	for b.Loop() {
 		for range perRun / batch {
 			ids := make([]string, batch)
@@ -159,6 +161,7 @@ func BenchmarkPipelineThroughput(b *testing.B) {
 		p.wait(b, perRun)
 	}
 	rate := float64(n) / b.Elapsed().Seconds()
+	host, plugins := cpuTimes(b)
 	// Replies are finished (stored as sent) just after the shop has them.
 	p.settle(b)
 	rowsPerMsg := float64(p.rowsWritten(b)-rows0) / float64(n)
@@ -168,8 +171,43 @@ func BenchmarkPipelineThroughput(b *testing.B) {
 	b.ReportMetric(rowsPerSecond, "store-rows/s")
 	b.ReportMetric(floor, "floor-msgs/s")
 	b.ReportMetric(floor/rate, "floor/rate")
+	b.ReportMetric(float64((host-host0).Microseconds())/float64(n), "host-cpu-µs/msg")
+	b.ReportMetric(float64((plugins-plugins0).Microseconds())/float64(n), "plugin-cpu-µs/msg")
 	b.ReportMetric(0, "ns/op")
 }
+
+// cpuTimes returns the CPU time (user and system) this process has used
+// — the hub, and the benchmark's own webhook sender and shop — and that
+// its child processes (the plugins) use now. Per message, they tell where
+// the machine's cores go even when other work shares the machine.
+func cpuTimes(b *testing.B) (self, children time.Duration) {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	self = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		// After the command name in parentheses: state, parent's pid, …,
+		// user and system time in clock ticks (fields 14 and 15 of proc(5)).
+		f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
+		if len(f) < 13 || f[1] != strconv.Itoa(os.Getpid()) {
+			continue
+		}
+		utime, _ := strconv.ParseInt(f[11], 10, 64)
+		stime, _ := strconv.ParseInt(f[12], 10, 64)
+		children += time.Duration(utime+stime) * (time.Second / clockTicks)
+	}
+	return self, children
+}
+
+// clockTicks is the kernel's USER_HZ, the unit of /proc's CPU times: 100 on
+// Linux everywhere.
+const clockTicks = 100
 
 func (p *pipeline) rowsWritten(b *testing.B) int64 {
 	st, err := p.hub.store.Stats(context.Background())
