@@ -46,10 +46,7 @@ func (h *Hub) execute(ctx context.Context, key string) error {
 		return fmt.Errorf("begin step %s: %w", key, err)
 	}
 	g := h.gen.Load()
-	in, err := h.load(ctx, st.MessageID)
-	if err != nil {
-		return err
-	}
+	in := st.Inbound
 	outputs, err := h.outputs(ctx, g, st)
 	if err != nil {
 		return err

@@ -242,6 +242,14 @@ func (s *sqlStore) BeginAttempt(ctx context.Context, key string, now time.Time) 
 		default:
 			return fmt.Errorf("it is %s: %w", st.State, ErrNotClaimable)
 		}
+		// Read before writing: a failure then leaves nothing to undo.
+		in, err := loadInbound(ctx, t, st.MessageID)
+		if err != nil {
+			return fmt.Errorf("load its message: %w", err)
+		}
+		if in == nil {
+			return fmt.Errorf("its message %s: %w", st.MessageID, ErrNotFound)
+		}
 		n, err := t.exec(ctx, "UPDATE steps SET state = 'attempted', attempts = attempts + 1, attempted_at = ?, updated_at = ? WHERE key = ? AND state = ?",
 			stamp(now), stamp(now), key, string(st.State))
 		if err != nil {
@@ -250,7 +258,7 @@ func (s *sqlStore) BeginAttempt(ctx context.Context, key string, now time.Time) 
 		if n != 1 {
 			return errConflict
 		}
-		st.State, st.Attempts, st.WasAttempted, st.UpdatedAt = StepAttempted, st.Attempts+1, was, now
+		st.State, st.Attempts, st.WasAttempted, st.UpdatedAt, st.Inbound = StepAttempted, st.Attempts+1, was, now, in
 		step = &st.Step
 		return nil
 	})

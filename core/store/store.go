@@ -73,6 +73,8 @@ type Store interface {
 	// finished step (or one not queued) is ErrNotClaimable. A step attempted
 	// longer ago — its worker died — is returned with WasAttempted set, so
 	// that the caller asks the connector (LookupSend) before sending again.
+	// The step comes with its message, thread and contact as they are now
+	// (Step.Inbound), read in the same transaction.
 	BeginAttempt(ctx context.Context, key string, now time.Time) (*Step, error)
 
 	// Finish ends an attempted step: sent (with the reply recorded on the
@@ -194,6 +196,9 @@ type Step struct {
 	LastError    string
 	ExternalID   string
 	UpdatedAt    time.Time
+	// Inbound is the step's message with its thread and contact as they
+	// are now; only BeginAttempt fills it in.
+	Inbound *workflow.Inbound
 }
 
 // ResultKind is how a step ended an attempt.

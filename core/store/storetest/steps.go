@@ -58,7 +58,13 @@ func testPlanQueuesDue(t *testing.T, s store.Store) {
 	// The queued steps can be begun; the pending ones cannot yet.
 	st, err := s.BeginAttempt(ctx(t), steps[0].Key, now)
 	must(t, "BeginAttempt of a queued step", err)
-	diff(t, "begun step", store.Step{Planned: steps[0], ThreadID: in.ThreadID, State: store.StepAttempted, Attempts: 1, UpdatedAt: now}, *st)
+	// It comes with its message as Inbounds loads it.
+	loaded, err := s.Inbounds(ctx(t), []string{in.MessageID})
+	must(t, "Inbounds", err)
+	if st.Inbound == nil || st.Inbound.Message.ExternalID != "e1" {
+		t.Fatalf("begun step's Inbound = %+v, want message e1", st.Inbound)
+	}
+	diff(t, "begun step", store.Step{Planned: steps[0], ThreadID: in.ThreadID, State: store.StepAttempted, Attempts: 1, UpdatedAt: now, Inbound: loaded[0]}, *st)
 	_, err = s.BeginAttempt(ctx(t), steps[1].Key, now)
 	wantErr(t, "BeginAttempt of a pending step", err, store.ErrNotClaimable)
 }
