@@ -230,6 +230,8 @@ func TestValueRejectsBadEncodings(t *testing.T) {
 		"short tuple":      {cty.Tuple([]cty.Type{cty.String, cty.String}), []byte{0x91, 0xa1, 'x'}},
 		"NaN":              {cty.Number, []byte{0xcb, 0x7f, 0xf8, 0, 0, 0, 0, 0, 1}},
 		"NaN in an object": {numberObj, []byte{0x81, 0xa1, 'n', 0xca, 0x7f, 0xc0, 0, 0}},
+		// cty's own decoder panics on this one; it must be an error.
+		"NaN of dynamic type": {cty.DynamicPseudoType, []byte{0x92, 0xc4, 0x08, '"', 'n', 'u', 'm', 'b', 'e', 'r', '"', 0xcb, 0x7f, 0xf8, 0, 0, 0, 0, 0, 1}},
 	}
 	for name, c := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -121,6 +121,18 @@ func (e *valueEncoder) appendValue(v cty.Value) ([]byte, bool) {
 	return mp, true
 }
 
+// unmarshalCty is cty's msgpack decoder, with its panics turned into
+// errors: it panics on some bytes no encoder writes (a NaN inside a value
+// of dynamic type), and those bytes come from another process.
+func unmarshalCty(b []byte, ty cty.Type) (v cty.Value, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			v, err = cty.NilVal, fmt.Errorf("malformed msgpack for %s: %v", ty.FriendlyName(), r)
+		}
+	}()
+	return msgpack.Unmarshal(b, ty)
+}
+
 func valueFromWire(w *wire.Value) (cty.Value, error) {
 	if w == nil {
 		return cty.NilVal, nil
@@ -138,7 +150,7 @@ func valueFromWire(w *wire.Value) (cty.Value, error) {
 	// What the layout does not read goes to cty, and so does a value with
 	// bytes after it, which cty ignores.
 	if err == errForCty || (err == nil && len(rest) > 0) {
-		v, err = msgpack.Unmarshal(w.Msgpack, ty.ty)
+		v, err = unmarshalCty(w.Msgpack, ty.ty)
 	}
 	if err != nil {
 		return cty.NilVal, fmt.Errorf("decode value: %w", err)
