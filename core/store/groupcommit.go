@@ -31,6 +31,9 @@ type groupCommitter struct {
 	sess *session
 	d    *dialect
 	reqs chan *writeReq
+	// committed, when set, is called after every commit (from the loop;
+	// it must not block).
+	committed func()
 
 	mu      sync.Mutex // held while the connection is in use
 	once    sync.Once
@@ -179,6 +182,10 @@ func (g *groupCommitter) commitGroup(group []*writeReq) bool {
 	}
 	if err := g.sess.exec(ctx, "COMMIT"); err != nil {
 		fail(fmt.Errorf("commit: %w", err))
+		return true
+	}
+	if g.committed != nil {
+		g.committed()
 	}
 	return true
 }

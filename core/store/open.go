@@ -51,6 +51,9 @@ type sqlStore struct {
 	// readers (nil for an in-memory database) hold reads' connections.
 	writer  *groupCommitter
 	readers *sessions
+	// checkpoints copies the WAL into the database file beside the writer
+	// (SQLite files only).
+	checkpoints *checkpointer
 	d       *dialect
 	lease   time.Duration
 	log     hclog.Logger
@@ -191,6 +194,16 @@ func openSQLite(ctx context.Context, rawURL string, opts Options) (*sqlStore, er
 	}
 	s := newSQLStore(db, reads, sqliteDialect(), opts)
 	s.writer, s.readers = newGroupCommitter(sess, s.d), readers
+	if !memory {
+		cp, err := sql.Open("sqlite", path+common+"&_pragma=synchronous("+syncMode+")")
+		if err != nil {
+			s.Close()
+			return nil, fmt.Errorf("store: open SQLite %s for checkpoints: %w", path, err)
+		}
+		cp.SetMaxOpenConns(1)
+		s.checkpoints = newCheckpointer(cp, opts.Logger)
+		s.writer.committed = s.checkpoints.committed
+	}
 	return s, nil
 }
 
@@ -221,8 +234,11 @@ func openPostgres(ctx context.Context, rawURL string, opts Options) (*sqlStore, 
 
 func (s *sqlStore) Close() error {
 	var err error
+	if s.checkpoints != nil {
+		err = s.checkpoints.close()
+	}
 	if s.writer != nil {
-		err = s.writer.close()
+		err = errors.Join(err, s.writer.close())
 	}
 	if s.readers != nil {
 		err = errors.Join(err, s.readers.close())

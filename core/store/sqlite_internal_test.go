@@ -1,8 +1,10 @@
 package store
 
 import (
+	"os"
 	"path/filepath"
 	"testing"
+	"time"
 )
 
 // The SQLite writer runs with the settings Open promises: WAL,
@@ -35,5 +37,32 @@ func TestSQLiteSettings(t *testing.T) {
 				c.query, mode, sync, fk, busy, conn, c.sync)
 		}
 		s.Close()
+	}
+}
+
+// The checkpointer copies committed pages from the WAL into the database
+// file without the writer: the schema's few hundred pages are far below
+// the writer's own automatic checkpoint (1,000 pages), so only the
+// checkpointer can have put them there.
+func TestCheckpointerCopiesTheWAL(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "hub.db")
+	s, err := Open(t.Context(), "sqlite://"+path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		fi, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Size() >= 10*4096 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the database file holds %d bytes 10 s after the schema was committed; the WAL was not checkpointed", fi.Size())
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
