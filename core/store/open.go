@@ -54,10 +54,10 @@ type sqlStore struct {
 	// checkpoints copies the WAL into the database file beside the writer
 	// (SQLite files only).
 	checkpoints *checkpointer
-	d       *dialect
-	lease   time.Duration
-	log     hclog.Logger
-	ids     *ids
+	d           *dialect
+	lease       time.Duration
+	log         hclog.Logger
+	ids         *ids
 	// written counts rows inserted, updated or deleted by committed
 	// transactions, for the benchmarks' rows-per-message figure.
 	written atomic.Int64
