@@ -216,6 +216,14 @@ func (q *Queue) PublishBatch(ctx context.Context, msgs []Message) error {
 		berr.Failed = append(berr.Failed, i)
 		berr.Errs = append(berr.Errs, fmt.Errorf("publishing %q on %q: %w", msgs[i].DedupID, msgs[i].Subject, err))
 	}
+	// A batch larger than the window of publishes in flight waits for
+	// acks to free it, as long as an ack may take: the window is back
+	// pressure, not a failure (nats.go's default wait, 200 ms, failed
+	// 10,000-message batches on a slow machine).
+	stall := apiTimeout
+	if dl, ok := ctx.Deadline(); ok {
+		stall = max(min(stall, time.Until(dl)), time.Millisecond)
+	}
 	for i, m := range msgs {
 		if ctx.Err() != nil {
 			fail(i, ctx.Err())
@@ -223,7 +231,8 @@ func (q *Queue) PublishBatch(ctx context.Context, msgs []Message) error {
 		}
 		f, err := q.js.PublishMsgAsync(&nats.Msg{Subject: q.subject(m.Subject), Data: m.Data},
 			jetstream.WithMsgID(m.DedupID),
-			jetstream.WithExpectStream(q.opts.Stream))
+			jetstream.WithExpectStream(q.opts.Stream),
+			jetstream.WithStallWait(stall))
 		if err != nil {
 			fail(i, err)
 			continue
