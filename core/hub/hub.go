@@ -300,8 +300,9 @@ func kick(ch chan struct{}) {
 func (h *Hub) wakeOutbox()    { kick(h.outboxKick) }
 func (h *Hub) wakeScheduler() { kick(h.schedKick) }
 
-// readsInFlight is how many batches of message loads run at once: about
-// as many as SQLite's read connections.
+// readsInFlight is how many batches of message loads run at once. On
+// SQLite they join the writer's group commits (see store.Inbounds), so a
+// few are enough to keep a batch in every commit.
 const readsInFlight = 4
 
 // load returns a stored message with its thread and contact as they are

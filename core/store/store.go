@@ -40,8 +40,9 @@ type Store interface {
 
 	// Inbounds loads stored messages, each with its thread and contact as
 	// they are now and when the contact wrote before it, for the engine: in
-	// one read transaction, in the order of ids. A message that is not
-	// stored is nil at its place.
+	// one transaction (on SQLite, on the writer's connection, whose cache
+	// holds what was just written), in the order of ids. A message that is
+	// not stored is nil at its place.
 	Inbounds(ctx context.Context, ids []string) ([]*workflow.Inbound, error)
 
 	// Plan records the engine's decision for a message: its explanation and
