@@ -5,9 +5,10 @@ import (
 	"fmt"
 )
 
-// evaluate runs the engine's first half on a stored message and records
-// its plan. Redelivery is harmless: the plan's steps are keyed, and the
-// store inserts each once.
+// evaluate runs the engine's first half on a stored message, records its
+// plan, and executes the steps due at once: the store begins them for this
+// worker, so they need no trip through the queue. Redelivery is harmless:
+// the plan's steps are keyed, and the store inserts (and begins) each once.
 func (h *Hub) evaluate(ctx context.Context, messageID string) error {
 	in, err := h.load(ctx, messageID)
 	if err != nil {
@@ -16,7 +17,8 @@ func (h *Hub) evaluate(ctx context.Context, messageID string) error {
 	g := h.gen.Load()
 	d := g.engine.Evaluate(in)
 	now := h.clock.Now()
-	if err := h.store.Plan(ctx, messageID, d, now); err != nil {
+	begun, err := h.store.Plan(ctx, messageID, d, now)
+	if err != nil {
 		return fmt.Errorf("plan message %s: %w", messageID, err)
 	}
 	for _, r := range d.Explanation.Workflows {
@@ -26,13 +28,19 @@ func (h *Hub) evaluate(ctx context.Context, messageID string) error {
 			h.metrics.skips.WithLabelValues(r.Workflow, reasonLabel(r.Why(&d.Explanation))).Inc()
 		}
 	}
-	if len(d.Steps) > 0 {
-		h.wakeOutbox() // steps due now went to the outbox
-	}
 	for _, st := range d.Steps {
 		if st.DueAt.After(now) {
 			h.wakeScheduler() // to sleep until the earliest
 			break
+		}
+	}
+	for _, st := range begun {
+		st.Inbound = in
+		if err := h.run(ctx, st); err != nil {
+			// The message is planned; redelivering it would change nothing.
+			// The step stays attempted, and the scheduler hands it to the
+			// queue once its lease has run out.
+			h.log.Warn("step failed to run; it is retried when its lease ends", "step", st.Key, "workflow", st.Workflow, "error", err)
 		}
 	}
 	return nil

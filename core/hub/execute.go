@@ -45,6 +45,15 @@ func (h *Hub) execute(ctx context.Context, key string) error {
 	if err != nil {
 		return fmt.Errorf("begin step %s: %w", key, err)
 	}
+	return h.run(ctx, st)
+}
+
+// run executes a begun step: the engine's send-time checks, the action,
+// and the outcome recorded. A step the queue carried and a step begun by
+// the worker that planned it both come here.
+func (h *Hub) run(ctx context.Context, st *store.Step) error {
+	key := st.Key
+	now := h.clock.Now()
 	g := h.gen.Load()
 	in := st.Inbound
 	outputs, err := h.outputs(ctx, g, st)

@@ -521,10 +521,11 @@ func TestWorkTheQueueLostIsRequeued(t *testing.T) {
 	st, _ := openStore(t, store.Options{})
 	cfg := loadConfig(t, webhookDir, map[string]string{"hub.hcl": webhookConnector(sink.srv.URL, ""), "wf.hcl": replyWorkflow("ack", "Thanks")})
 
-	// The first node stores two messages and evaluates one of them, and
-	// its outbox hands all that to its queue: a message to evaluate and a
-	// step to execute. Then the node dies before any of it is consumed,
-	// and its queue with it.
+	// The first node stores two messages and plans the second one's reply
+	// a moment ahead, as a delayed step; its scheduler releases the reply
+	// when it falls due, and its outbox hands all that to its queue: two
+	// messages to evaluate and a step to execute. Then the node dies before
+	// any of it is consumed, and its queue with it.
 	lost := openQueue(t)
 	a := newTestHub(t, cfg, Options{Store: st, Queue: JetStream(lost), PluginDir: webhookDir, Clock: clk, Node: "node-a"})
 	defer a.gen.Load().plugins.close()
@@ -539,8 +540,15 @@ func TestWorkTheQueueLostIsRequeued(t *testing.T) {
 		t.Fatalf("outbox: %v %v", rows, err)
 	}
 	m1, m2 := string(rows[0].Payload), string(rows[1].Payload)
-	if err := a.evaluate(ctx, m2); err != nil {
+	in, err := a.load(ctx, m2)
+	if err != nil {
 		t.Fatal(err)
+	}
+	if begun, err := st.Plan(ctx, m2, a.gen.Load().engine.Evaluate(in), clk.Now().Add(-time.Second)); err != nil || len(begun) != 0 {
+		t.Fatalf("plan ahead: %d steps begun, %v", len(begun), err)
+	}
+	if n, err := st.ReleaseDue(ctx, clk.Now(), 10); err != nil || n != 1 {
+		t.Fatalf("release: %d %v", n, err)
 	}
 	outbox, cancel := context.WithCancel(ctx)
 	published := make(chan struct{})
@@ -623,15 +631,17 @@ func TestSendBegunByAWorkerThatDiedIsLookedUp(t *testing.T) {
 				t.Fatalf("outbox: %v %v", rows, err)
 			}
 			msgID := string(rows[0].Payload)
-			if err := h.evaluate(ctx, msgID); err != nil {
+			// A worker evaluates the message, which begins the reply due at
+			// once, and dies before it records the outcome.
+			in, err := h.load(ctx, msgID)
+			if err != nil {
 				t.Fatal(err)
 			}
-			key := msgID + ".ack.reply"
-			// A worker begins the step and dies before it records the
-			// outcome.
-			if _, err := st.BeginAttempt(ctx, key, clk.Now()); err != nil {
-				t.Fatal(err)
+			begun, err := st.Plan(ctx, msgID, h.gen.Load().engine.Evaluate(in), clk.Now())
+			if err != nil || len(begun) != 1 {
+				t.Fatalf("plan: %d steps begun, %v", len(begun), err)
 			}
+			key := begun[0].Key
 			// Within its lease the step is the dead worker's.
 			clk.Advance(lease - time.Second)
 			if err := h.execute(ctx, key); !errors.Is(err, store.ErrStepHeld) {
@@ -640,8 +650,8 @@ func TestSendBegunByAWorkerThatDiedIsLookedUp(t *testing.T) {
 			if got := sink.requests(); len(got) != 0 {
 				t.Fatalf("sent within the lease: %+v", got)
 			}
-			// After it, the queue's delivery (the step's outbox row) takes
-			// the step over and asks the connector first.
+			// After it, the scheduler hands the step to the queue, and the
+			// worker that takes it over asks the connector first.
 			clk.Advance(time.Second)
 			h.run(t)
 			var state, reason string

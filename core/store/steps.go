@@ -52,21 +52,21 @@ func (s *sqlStore) lockStep(ctx context.Context, t *tx, key string) (*storedStep
 	return st, nil
 }
 
-func (s *sqlStore) Plan(ctx context.Context, messageID string, d workflow.Decision, now time.Time) error {
+func (s *sqlStore) Plan(ctx context.Context, messageID string, d workflow.Decision, now time.Time) ([]*Step, error) {
 	what := "plan message " + messageID
 	if now.IsZero() {
-		return fmt.Errorf("store: %s: no time given", what)
+		return nil, fmt.Errorf("store: %s: no time given", what)
 	}
 	steps := make([]workflow.Planned, 0, len(d.Steps))
 	seen := map[string]bool{}
 	for i, p := range d.Steps {
 		switch {
 		case p.Key == "":
-			return fmt.Errorf("store: %s: step %d (%s/%s) has no key", what, i, p.Workflow, p.Step)
+			return nil, fmt.Errorf("store: %s: step %d (%s/%s) has no key", what, i, p.Workflow, p.Step)
 		case p.MessageID != "" && p.MessageID != messageID:
-			return fmt.Errorf("store: %s: step %q belongs to message %s", what, p.Key, p.MessageID)
+			return nil, fmt.Errorf("store: %s: step %q belongs to message %s", what, p.Key, p.MessageID)
 		case p.DueAt.IsZero():
-			return fmt.Errorf("store: %s: step %q has no due time", what, p.Key)
+			return nil, fmt.Errorf("store: %s: step %q has no due time", what, p.Key)
 		case seen[p.Key]:
 			continue
 		}
@@ -76,9 +76,11 @@ func (s *sqlStore) Plan(ctx context.Context, messageID string, d workflow.Decisi
 	}
 	explanation, err := encodeExplanation(d.Explanation)
 	if err != nil {
-		return fmt.Errorf("store: %s: %w", what, err)
+		return nil, fmt.Errorf("store: %s: %w", what, err)
 	}
-	return s.write(ctx, what, false, func(t *tx) error {
+	var begun []*Step
+	err = s.write(ctx, what, false, func(t *tx) error {
+		begun = begun[:0]
 		var threadID string
 		err := t.queryRow(ctx, "SELECT thread_id FROM messages WHERE id = ?", messageID).Scan(&threadID)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -95,17 +97,19 @@ func (s *sqlStore) Plan(ctx context.Context, messageID string, d workflow.Decisi
 			return fmt.Errorf("mark message evaluated: %w", err)
 		}
 		inserted := map[string]bool{}
-		const cols = 10
+		const cols = 11
 		for _, c := range s.d.chunks(len(steps), cols) {
 			args := make([]any, 0, (c[1]-c[0])*cols)
 			for _, p := range steps[c[0]:c[1]] {
-				state, queued := StepPending, 0
+				// A step due now is begun for the caller, as BeginAttempt
+				// would begin it; one due later waits for ReleaseDue.
+				state, attempts, attempted := StepPending, 0, any(nil)
 				if !p.DueAt.After(now) {
-					state, queued = StepQueued, 1
+					state, attempts, attempted = StepAttempted, 1, stamp(now)
 				}
-				args = append(args, p.Key, messageID, threadID, p.Workflow, p.Step, stamp(p.DueAt), string(state), queued, stamp(now), stamp(now))
+				args = append(args, p.Key, messageID, threadID, p.Workflow, p.Step, stamp(p.DueAt), string(state), attempts, attempted, stamp(now), stamp(now))
 			}
-			rows, err := t.query(ctx, `INSERT INTO steps (key, message_id, thread_id, workflow, step, due_at, state, queued_count, created_at, updated_at)
+			rows, err := t.query(ctx, `INSERT INTO steps (key, message_id, thread_id, workflow, step, due_at, state, attempts, attempted_at, created_at, updated_at)
 VALUES `+placeholders(c[1]-c[0], cols)+` ON CONFLICT (key) DO NOTHING RETURNING key`, args...)
 			if err != nil {
 				return fmt.Errorf("insert steps: %w", err)
@@ -123,14 +127,17 @@ VALUES `+placeholders(c[1]-c[0], cols)+` ON CONFLICT (key) DO NOTHING RETURNING 
 				return fmt.Errorf("insert steps: %w", err)
 			}
 		}
-		var outbox []OutboxRow
 		for _, p := range steps {
 			if inserted[p.Key] && !p.DueAt.After(now) {
-				outbox = append(outbox, stepRow(p.Key, 1))
+				begun = append(begun, &Step{Planned: p, ThreadID: threadID, State: StepAttempted, Attempts: 1, UpdatedAt: now})
 			}
 		}
-		return s.insertOutbox(ctx, t, outbox, now)
+		return nil
 	})
+	if err != nil {
+		return nil, err
+	}
+	return begun, nil
 }
 
 // stepRow is the outbox row for the n-th queueing of a step.
@@ -504,8 +511,9 @@ func (s *sqlStore) RetryDead(ctx context.Context, key string, now time.Time) err
 }
 
 // Requeue hands to the queue again the work it may have lost: steps queued
-// longer than olderThan ago that no worker began, and messages stored
-// longer ago that were never evaluated. The queue is not the source of
+// longer than olderThan ago that no worker began, steps whose worker began
+// them and died (attempted, untouched for the attempt lease), and messages
+// stored longer than olderThan ago that were never evaluated. The queue is not the source of
 // truth; a stream lost to a disk or a restore without it must not lose a
 // buyer. Duplicates this causes are absorbed by the idempotent consumers.
 func (s *sqlStore) Requeue(ctx context.Context, now time.Time, olderThan time.Duration, limit int) (int, error) {
@@ -536,6 +544,31 @@ RETURNING key, queued_count`, cutoff, limit, stamp(now))
 		}
 		if err := closeRows(rows); err != nil {
 			return fmt.Errorf("requeue steps: %w", err)
+		}
+		// Steps begun by a worker that died with them: a step due at once
+		// is begun by the worker that planned it, and no queue holds it.
+		// Once untouched for a lease, BeginAttempt takes it over (and asks
+		// the connector first); requeueing touches it, so that it is not
+		// requeued again before another lease has passed.
+		rows, err = t.query(ctx, `WITH abandoned AS MATERIALIZED (
+    SELECT key FROM steps WHERE state = 'attempted' AND updated_at <= ? ORDER BY updated_at, key LIMIT ?`+s.d.skipLocked()+`)
+UPDATE steps SET queued_count = queued_count + 1, updated_at = ?
+WHERE key IN (SELECT key FROM abandoned) AND state = 'attempted'
+RETURNING key, queued_count`, stamp(now.Add(-s.lease)), limit, stamp(now))
+		if err != nil {
+			return fmt.Errorf("requeue abandoned steps: %w", err)
+		}
+		for rows.Next() {
+			var key string
+			var count int
+			if err := rows.Scan(&key, &count); err != nil {
+				rows.Close()
+				return fmt.Errorf("requeue abandoned steps: %w", err)
+			}
+			outbox = append(outbox, stepRow(key, count))
+		}
+		if err := closeRows(rows); err != nil {
+			return fmt.Errorf("requeue abandoned steps: %w", err)
 		}
 		rows, err = t.query(ctx, `WITH stale AS MATERIALIZED (
     SELECT message_id FROM pending_evaluations WHERE created_at <= ? ORDER BY created_at, message_id LIMIT ?`+s.d.skipLocked()+`)

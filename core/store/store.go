@@ -47,9 +47,14 @@ type Store interface {
 
 	// Plan records the engine's decision for a message: its explanation and
 	// its planned steps (inserted unless their key exists). Steps due at or
-	// before now get an outbox row on SubjectSteps at once; later ones wait
-	// for ReleaseDue. Replanning the same message changes nothing.
-	Plan(ctx context.Context, messageID string, d workflow.Decision, now time.Time) error
+	// before now are begun for the caller, as BeginAttempt begins a step,
+	// and returned (without Inbound: the caller has just loaded it), so that
+	// the worker that planned them executes them at once, without a trip
+	// through the queue; later ones wait for ReleaseDue. Replanning the
+	// same message changes nothing and returns no steps. A worker that dies
+	// before it finishes a step it was given leaves the step attempted, and
+	// Requeue hands it to the queue once its lease has run out.
+	Plan(ctx context.Context, messageID string, d workflow.Decision, now time.Time) ([]*Step, error)
 
 	// ReleaseDue moves up to limit steps to queued — pending ones due at or
 	// before now, retrying ones whose retry time has come — writing an
@@ -59,8 +64,9 @@ type Store interface {
 
 	// Requeue hands to the queue again, through the outbox, the work it may
 	// have lost: steps queued longer than olderThan ago that no worker
-	// began, and messages stored longer ago that were never evaluated. It
-	// returns how many it requeued.
+	// began, steps whose worker died with them (attempted and untouched for
+	// Options.AttemptLease), and messages stored longer than olderThan ago
+	// that were never evaluated. It returns how many it requeued.
 	Requeue(ctx context.Context, now time.Time, olderThan time.Duration, limit int) (int, error)
 
 	// NextDue returns the earliest time a pending or retrying step falls

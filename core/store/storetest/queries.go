@@ -20,7 +20,8 @@ var queryTests = []test{
 func testOutbox(t *testing.T, s store.Store) {
 	a := one(t, s, msg("e1", "t1", "anna"), t0)
 	p := planned(a.MessageID, "w", "now", t0)
-	plan(t, s, a.MessageID, t0, p)
+	plan(t, s, a.MessageID, t0.Add(-time.Second), p)
+	release(t, s, t0, 10)
 	b := one(t, s, msg("e2", "t2", "bob"), at(time.Minute))
 	rows, err := s.Outbox(ctx(t), 2)
 	must(t, "Outbox", err)
@@ -107,9 +108,7 @@ func testThreadsFilters(t *testing.T, s store.Store) {
 	// Thread a: tagged and closed; thread d: answered by a person.
 	in := inbound(t, s, firstMessage(t, s, ids[0]))
 	p := planned(in.Message.ID, "w", "tag", t0)
-	plan(t, s, in.Message.ID, t0, p)
-	_, err := s.BeginAttempt(ctx(t), p.Key, t0)
-	must(t, "BeginAttempt", err)
+	plan(t, s, in.Message.ID, t0, p) // begun at once
 	must(t, "Finish", s.Finish(ctx(t), p.Key, store.Result{Kind: store.ResultApplied, At: t0, Tags: []string{"vip", "refund"}, Status: "closed"}))
 	must(t, "RecordAgentReply", s.RecordAgentReply(ctx(t), ids[3], "", sdk.Message{ExternalID: "r"}, at(time.Hour)))
 

@@ -15,7 +15,7 @@ import (
 )
 
 var stepTests = []test{
-	{"Plan/QueuesDueSteps", testPlanQueuesDue},
+	{"Plan/BeginsDueSteps", testPlanBeginsDue},
 	{"Plan/Replan", testPlanReplan},
 	{"Plan/Invalid", testPlanInvalid},
 	{"Plan/EngineExplanation", testPlanEngineExplanation},
@@ -34,9 +34,10 @@ var stepTests = []test{
 	{"Retry/DeadLetters", testDeadLetters},
 	{"Retry/RetryDead", testRetryDead},
 	{"Requeue/LostWork", testRequeue},
+	{"Requeue/AbandonedSteps", testRequeueAbandoned},
 }
 
-func testPlanQueuesDue(t *testing.T, s store.Store) {
+func testPlanBeginsDue(t *testing.T, s store.Store) {
 	in := one(t, s, msg("e1", "t1", "anna"), t0)
 	drain(t, s)
 	now := at(time.Minute)
@@ -46,27 +47,43 @@ func testPlanQueuesDue(t *testing.T, s store.Store) {
 		planned(in.MessageID, "w", "assign", now),               // due exactly now
 		planned(in.MessageID, "w", "notify", at(5*time.Minute)), // later
 	}
-	plan(t, s, in.MessageID, now, steps...)
-	diff(t, "outbox after Plan", []string{
-		"steps " + steps[0].Key + "/1 " + steps[0].Key,
-		"steps " + steps[2].Key + "/1 " + steps[2].Key,
-	}, outboxOf(drain(t, s)))
-	diff(t, "stats", store.Stats{PendingSteps: 2, QueuedSteps: 2}, stats(t, s))
+	begun := plan(t, s, in.MessageID, now, steps...)
+	// The steps due now are begun for the planner, in plan order, and need
+	// no queue.
+	want := []store.Step{
+		{Planned: steps[0], ThreadID: in.ThreadID, State: store.StepAttempted, Attempts: 1, UpdatedAt: now},
+		{Planned: steps[2], ThreadID: in.ThreadID, State: store.StepAttempted, Attempts: 1, UpdatedAt: now},
+	}
+	var got []store.Step
+	for _, st := range begun {
+		got = append(got, *st)
+	}
+	diff(t, "steps begun by Plan", want, got)
+	if rows := drain(t, s); len(rows) != 0 {
+		t.Errorf("Plan wrote outbox rows %v; begun steps need none", outboxOf(rows))
+	}
+	diff(t, "stats", store.Stats{PendingSteps: 2}, stats(t, s))
 	if n := nextDue(t, s); !n.Equal(at(5 * time.Minute)) {
 		t.Errorf("NextDue = %s, want %s", n, at(5*time.Minute))
 	}
-	// The queued steps can be begun; the pending ones cannot yet.
-	st, err := s.BeginAttempt(ctx(t), steps[0].Key, now)
-	must(t, "BeginAttempt of a queued step", err)
-	// It comes with its message as Inbounds loads it.
-	loaded, err := s.Inbounds(ctx(t), []string{in.MessageID})
-	must(t, "Inbounds", err)
-	if st.Inbound == nil || st.Inbound.Message.ExternalID != "e1" {
-		t.Fatalf("begun step's Inbound = %+v, want message e1", st.Inbound)
-	}
-	diff(t, "begun step", store.Step{Planned: steps[0], ThreadID: in.ThreadID, State: store.StepAttempted, Attempts: 1, UpdatedAt: now, Inbound: loaded[0]}, *st)
+	// The planner holds them; the pending ones cannot be begun yet.
+	_, err := s.BeginAttempt(ctx(t), steps[0].Key, now)
+	wantErr(t, "BeginAttempt of a step Plan began", err, store.ErrStepHeld)
 	_, err = s.BeginAttempt(ctx(t), steps[1].Key, now)
 	wantErr(t, "BeginAttempt of a pending step", err, store.ErrNotClaimable)
+	// A begun step finishes and retries as any other: queued once after its
+	// retry, it is queued the first time.
+	must(t, "Finish", s.Finish(ctx(t), steps[2].Key, store.Result{Kind: store.ResultApplied, At: now, Tags: []string{"x"}}))
+	must(t, "Retry", s.Retry(ctx(t), steps[0].Key, at(2*time.Minute), "vendor timeout", false))
+	if n := release(t, s, at(2*time.Minute), 10); n != 1 {
+		t.Fatalf("ReleaseDue of the retry moved %d, want 1", n)
+	}
+	diff(t, "outbox after the retry", []string{"steps " + steps[0].Key + "/1 " + steps[0].Key}, outboxOf(drain(t, s)))
+	st, err := s.BeginAttempt(ctx(t), steps[0].Key, at(2*time.Minute))
+	must(t, "BeginAttempt of the retried step", err)
+	if st.Attempts != 2 || st.WasAttempted {
+		t.Errorf("retried step: %d attempts, was attempted %t; want 2, false", st.Attempts, st.WasAttempted)
+	}
 }
 
 func testPlanReplan(t *testing.T, s store.Store) {
@@ -76,19 +93,23 @@ func testPlanReplan(t *testing.T, s store.Store) {
 	x := workflow.Explanation{MessageID: in.MessageID, Source: "allegro.discussions", Account: account,
 		Workflows: []workflow.WorkflowResult{{Workflow: "w", Fired: true, Steps: steps}, {Workflow: "v", Reason: "mode first_message: not the thread's first buyer message"}}}
 	d := workflow.Decision{Steps: steps, Explanation: x}
-	must(t, "Plan", s.Plan(ctx(t), in.MessageID, d, t0))
-	first := drain(t, s)
+	first, err := s.Plan(ctx(t), in.MessageID, d, t0)
+	must(t, "Plan", err)
+	if len(first) != 1 || first[0].Key != steps[0].Key {
+		t.Errorf("first Plan began %d steps, want the one due now", len(first))
+	}
 	// Redelivery of the message: the engine plans the same again, later.
 	for range 2 {
-		must(t, "Plan again", s.Plan(ctx(t), in.MessageID, d, at(2*time.Hour)))
+		again, err := s.Plan(ctx(t), in.MessageID, d, at(2*time.Hour))
+		must(t, "Plan again", err)
+		if len(again) != 0 {
+			t.Errorf("replanning began %d steps again", len(again))
+		}
 	}
 	if rows := drain(t, s); len(rows) != 0 {
-		t.Errorf("replanning wrote outbox rows %v", outboxOf(rows))
+		t.Errorf("planning wrote outbox rows %v", outboxOf(rows))
 	}
-	if len(first) != 1 {
-		t.Errorf("first Plan wrote %d outbox rows, want 1", len(first))
-	}
-	diff(t, "stats after replanning", store.Stats{PendingSteps: 1, QueuedSteps: 1}, stats(t, s))
+	diff(t, "stats after replanning", store.Stats{PendingSteps: 1}, stats(t, s))
 	got, err := s.Explanation(ctx(t), in.MessageID)
 	must(t, "Explanation", err)
 	diff(t, "explanation", x.String(), got.String())
@@ -101,7 +122,7 @@ func testPlanReplan(t *testing.T, s store.Store) {
 
 func testPlanInvalid(t *testing.T, s store.Store) {
 	in := one(t, s, msg("e1", "t1", "anna"), t0)
-	err := s.Plan(ctx(t), "01JNOTSTORED0000000000000", workflow.Decision{}, t0)
+	_, err := s.Plan(ctx(t), "01JNOTSTORED0000000000000", workflow.Decision{}, t0)
 	wantErr(t, "Plan of an unknown message", err, store.ErrNotFound)
 	cases := map[string]workflow.Planned{
 		"no key":        {MessageID: in.MessageID, Workflow: "w", Step: "s", DueAt: t0},
@@ -109,7 +130,7 @@ func testPlanInvalid(t *testing.T, s store.Store) {
 		"no due time":   {Key: "k", MessageID: in.MessageID, Workflow: "w", Step: "s"},
 	}
 	for name, p := range cases {
-		if err := s.Plan(ctx(t), in.MessageID, workflow.Decision{Steps: []workflow.Planned{p}}, t0); err == nil {
+		if _, err := s.Plan(ctx(t), in.MessageID, workflow.Decision{Steps: []workflow.Planned{p}}, t0); err == nil {
 			t.Errorf("Plan with a step with %s: no error", name)
 		}
 	}
@@ -196,7 +217,8 @@ func testPlanEngineExplanation(t *testing.T, s store.Store) {
 		in := one(t, s, m, now)
 		loaded := inbound(t, s, in.MessageID)
 		d := e.Evaluate(loaded)
-		must(t, "Plan", s.Plan(ctx(t), in.MessageID, d, now))
+		_, err := s.Plan(ctx(t), in.MessageID, d, now)
+		must(t, "Plan", err)
 		got, err := s.Explanation(ctx(t), in.MessageID)
 		must(t, "Explanation", err)
 		diff(t, "explanation of "+m.ExternalID, d.Explanation.String(), got.String())
@@ -395,9 +417,7 @@ func testFinishApplied(t *testing.T, s store.Store) {
 	must(t, "Finish applied", s.Finish(ctx(t), k1, store.Result{Kind: store.ResultApplied, At: at(time.Minute), Tags: []string{"vip", "refund"}, Status: "open"}))
 	// A second step on the same thread.
 	p := planned(in.MessageID, "w", "tag2", t0)
-	plan(t, s, in.MessageID, t0, p)
-	_, err := s.BeginAttempt(ctx(t), p.Key, t0)
-	must(t, "BeginAttempt", err)
+	plan(t, s, in.MessageID, t0, p) // begun at once
 	r := store.Result{Kind: store.ResultApplied, At: at(2 * time.Minute), Tags: []string{"refund", "urgent", "vip"}, Assignee: "ola"}
 	for range 2 {
 		must(t, "Finish applied", s.Finish(ctx(t), p.Key, r))
@@ -417,10 +437,8 @@ func testFinishExecuted(t *testing.T, s store.Store) {
 	// Another action of the workflow that gave no outputs, and one of
 	// another workflow.
 	p1, p2 := planned(in.MessageID, "ai", "label", t0), planned(in.MessageID, "other", "x", t0)
-	plan(t, s, in.MessageID, t0, p1, p2)
-	for _, p := range []workflow.Planned{p1, p2} {
-		_, err := s.BeginAttempt(ctx(t), p.Key, t0)
-		must(t, "BeginAttempt", err)
+	if begun := plan(t, s, in.MessageID, t0, p1, p2); len(begun) != 2 {
+		t.Fatalf("Plan began %d steps, want 2", len(begun))
 	}
 	must(t, "Finish executed", s.Finish(ctx(t), p1.Key, store.Result{Kind: store.ResultExecuted, At: at(time.Minute)}))
 	must(t, "Finish executed", s.Finish(ctx(t), p2.Key, store.Result{Kind: store.ResultExecuted, At: at(time.Minute), Outputs: []byte("x")}))
@@ -558,13 +576,15 @@ func testRetryDead(t *testing.T, s store.Store) {
 // never evaluated — is handed to it again once it is older than the given
 // age, with fresh de-duplication ids; finished work and young work are not.
 func testRequeue(t *testing.T, s store.Store) {
-	_, key := queuedStep(t, s, "wf", "lost")   // queued at t0, its publish lost
-	_, begun := attempted(t, s, "wf", "begun") // a worker has it
+	_, key := queuedStep(t, s, "wf", "lost") // queued at t0, its publish lost
+	_, held := queuedStep(t, s, "wf", "held")
 	lost := one(t, s, msg("never-evaluated", "thread-x", "buyer-x"), t0)
 	drain(t, s)
 	if n, err := s.Requeue(ctx(t), at(5*time.Minute), 10*time.Minute, 100); err != nil || n != 0 {
 		t.Fatalf("Requeue of young work = %d, %v; want 0", n, err)
 	}
+	_, err := s.BeginAttempt(ctx(t), held, at(10*time.Minute+30*time.Second)) // a worker has it
+	must(t, "BeginAttempt", err)
 	n, err := s.Requeue(ctx(t), at(11*time.Minute), 10*time.Minute, 100)
 	must(t, "Requeue", err)
 	if n != 2 {
@@ -580,19 +600,57 @@ func testRequeue(t *testing.T, s store.Store) {
 	if r, ok := got[lost.MessageID]; !ok || r.Subject != store.SubjectMessages || r.DedupID == connector+"/"+account+"/never-evaluated" {
 		t.Errorf("the lost message was not requeued with a new dedup id: %+v", got)
 	}
-	if _, ok := got[begun]; ok {
+	if _, ok := got[held]; ok {
 		t.Error("a step a worker holds was requeued")
 	}
 	// Requeued work waits another period before it is requeued again.
 	if n, _ := s.Requeue(ctx(t), at(12*time.Minute), 10*time.Minute, 100); n != 0 {
 		t.Errorf("requeued again after a minute: %d", n)
 	}
-	// Once evaluated, a message is no longer pending.
+	// Once evaluated, a message is no longer pending; the held step's
+	// worker has died by now.
 	plan(t, s, lost.MessageID, at(13*time.Minute))
-	if n, _ := s.Requeue(ctx(t), at(30*time.Minute), 10*time.Minute, 100); n != 1 { // the step only
-		t.Errorf("Requeue after evaluation = %d, want 1 (the step)", n)
+	if n, _ := s.Requeue(ctx(t), at(30*time.Minute), 10*time.Minute, 100); n != 2 { // the steps only
+		t.Errorf("Requeue after evaluation = %d, want 2 (the steps)", n)
 	}
 	if _, err := s.Requeue(ctx(t), t0, 0, 1); err == nil {
 		t.Error("Requeue without an age succeeded")
+	}
+}
+
+// testRequeueAbandoned: a step Plan began for a worker that died with it
+// goes to the queue once its lease has run out, and the worker that takes
+// it asks the connector first.
+func testRequeueAbandoned(t *testing.T, s store.Store) {
+	in := one(t, s, msg("e1", "t1", "anna"), t0)
+	drain(t, s)
+	p := planned(in.MessageID, "w", "reply", t0)
+	if begun := plan(t, s, in.MessageID, t0, p); len(begun) != 1 {
+		t.Fatalf("Plan began %d steps, want 1", len(begun))
+	}
+	lease := store.DefaultAttemptLease
+	requeue := func(now time.Time) []string {
+		t.Helper()
+		_, err := s.Requeue(ctx(t), now, time.Hour, 100)
+		must(t, "Requeue", err)
+		return outboxOf(drain(t, s))
+	}
+	if got := requeue(t0.Add(lease - time.Nanosecond)); len(got) != 0 {
+		t.Errorf("requeued within the lease: %v", got)
+	}
+	diff(t, "requeued once the lease ran out", []string{"steps " + p.Key + "/1 " + p.Key}, requeue(t0.Add(lease)))
+	if got := requeue(t0.Add(lease + lease/2)); len(got) != 0 {
+		t.Errorf("requeued again within a lease of the first requeue: %v", got)
+	}
+	diff(t, "requeued again a lease later (the queue lost it too)", []string{"steps " + p.Key + "/2 " + p.Key}, requeue(t0.Add(2*lease)))
+	st, err := s.BeginAttempt(ctx(t), p.Key, t0.Add(2*lease))
+	must(t, "BeginAttempt of the abandoned step", err)
+	if !st.WasAttempted || st.Attempts != 2 {
+		t.Errorf("abandoned step taken over: was attempted %t, %d attempts; want true, 2", st.WasAttempted, st.Attempts)
+	}
+	// It comes with its message as Inbounds loads it.
+	diff(t, "its message", inbound(t, s, in.MessageID), st.Inbound)
+	if got := requeue(t0.Add(3*lease - time.Nanosecond)); len(got) != 0 {
+		t.Errorf("requeued while its new worker holds it: %v", got)
 	}
 }

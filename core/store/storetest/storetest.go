@@ -132,20 +132,27 @@ func planned(messageID, wf, step string, due time.Time) workflow.Planned {
 	return workflow.Planned{Key: workflow.StepKey(messageID, wf, step), MessageID: messageID, Workflow: wf, Step: step, DueAt: due}
 }
 
-func plan(t *testing.T, s store.Store, messageID string, now time.Time, steps ...workflow.Planned) {
+// plan records steps for a message and returns those it began (due at or
+// before now).
+func plan(t *testing.T, s store.Store, messageID string, now time.Time, steps ...workflow.Planned) []*store.Step {
 	t.Helper()
-	if err := s.Plan(ctx(t), messageID, workflow.Decision{Steps: steps, Explanation: workflow.Explanation{MessageID: messageID}}, now); err != nil {
+	begun, err := s.Plan(ctx(t), messageID, workflow.Decision{Steps: steps, Explanation: workflow.Explanation{MessageID: messageID}}, now)
+	if err != nil {
 		t.Fatalf("Plan: %v", err)
 	}
+	return begun
 }
 
-// queuedStep plans one step due at once and returns its key (the outbox
-// drained).
+// queuedStep plans one step due at t0, releases it to the queue then, and
+// returns its key (the outbox drained).
 func queuedStep(t *testing.T, s store.Store, wf, step string) (store.Ingested, string) {
 	t.Helper()
 	in := one(t, s, msg("q-"+wf+"-"+step, "thread-"+wf+"-"+step, "buyer"), t0)
 	p := planned(in.MessageID, wf, step, t0)
-	plan(t, s, in.MessageID, t0, p)
+	plan(t, s, in.MessageID, t0.Add(-time.Second), p)
+	if n := release(t, s, t0, 100); n != 1 {
+		t.Fatalf("ReleaseDue moved %d steps, want the one planned", n)
+	}
 	drain(t, s)
 	return in, p.Key
 }
