@@ -1605,6 +1605,7 @@ func TestMetrics(t *testing.T) {
 		"# TYPE switchboard_messages_in_total counter",
 		"# TYPE switchboard_steps_pending gauge",
 		"# TYPE switchboard_steps_queued gauge",
+		"# TYPE switchboard_steps_running gauge",
 		"# TYPE switchboard_dead_letters gauge",
 		"# TYPE switchboard_outbox_rows gauge",
 	} {
@@ -1623,6 +1624,7 @@ func TestMetrics(t *testing.T) {
 		{"switchboard_workflow_skips_total", []string{"workflow", "triage", "reason", "condition"}, 2},
 		{"switchboard_steps_pending", nil, 3},
 		{"switchboard_steps_queued", nil, 0},
+		{"switchboard_steps_running", nil, 0},
 		{"switchboard_dead_letters", nil, 0},
 	} {
 		// Counters move just after what they count is stored.

@@ -229,7 +229,7 @@ func (p *pipeline) settle(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if st.QueuedSteps == 0 && st.PendingSteps == 0 && st.Outbox == 0 {
+		if st.QueuedSteps == 0 && st.RunningSteps == 0 && st.PendingSteps == 0 && st.Outbox == 0 {
 			return
 		}
 		if time.Now().After(deadline) {

@@ -677,7 +677,7 @@ func TestSendBegunByAWorkerThatDiedIsLookedUp(t *testing.T) {
 				t.Errorf("the sink got %+v, want %d reply with key %s", sink.requests(), tc.sent, key)
 			}
 			s, err := st.Stats(ctx)
-			if err != nil || s.QueuedSteps != 0 || s.PendingSteps != 0 || s.DeadLetters != 0 {
+			if err != nil || s.QueuedSteps != 0 || s.RunningSteps != 0 || s.PendingSteps != 0 || s.DeadLetters != 0 {
 				t.Errorf("stats after the takeover: %+v %v", s, err)
 			}
 		})

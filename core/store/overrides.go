@@ -44,16 +44,17 @@ func (s *sqlStore) WorkflowOverrides(ctx context.Context) (map[string]bool, erro
 
 // Stats counts, in one snapshot: PendingSteps are the steps waiting for
 // their due or retry time (pending and retrying), QueuedSteps those
-// published and not yet begun, DeadLetters the dead ones, Outbox the rows
-// not yet published.
+// published and not yet begun, RunningSteps those begun (attempted),
+// DeadLetters the dead ones, Outbox the rows not yet published.
 func (s *sqlStore) Stats(ctx context.Context) (Stats, error) {
 	st := Stats{RowsWritten: s.written.Load()}
 	err := s.read(ctx, "stats", func(t *tx) error {
 		return t.queryRow(ctx, `SELECT
     (SELECT COUNT(*) FROM steps WHERE state = 'pending') + (SELECT COUNT(*) FROM steps WHERE state = 'retrying'),
     (SELECT COUNT(*) FROM steps WHERE state = 'queued'),
+    (SELECT COUNT(*) FROM steps WHERE state = 'attempted'),
     (SELECT COUNT(*) FROM steps WHERE state = 'dead'),
-    (SELECT COUNT(*) FROM outbox)`).Scan(&st.PendingSteps, &st.QueuedSteps, &st.DeadLetters, &st.Outbox)
+    (SELECT COUNT(*) FROM outbox)`).Scan(&st.PendingSteps, &st.QueuedSteps, &st.RunningSteps, &st.DeadLetters, &st.Outbox)
 	})
 	return st, err
 }

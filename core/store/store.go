@@ -265,6 +265,9 @@ type ThreadFilter struct {
 type Stats struct {
 	PendingSteps int
 	QueuedSteps  int
+	// RunningSteps are begun and not finished: a worker runs them, or
+	// died with them (Requeue hands those to the queue).
+	RunningSteps int
 	DeadLetters  int
 	Outbox       int
 	// RowsWritten counts the rows this store inserted, updated or deleted

@@ -62,7 +62,7 @@ func testPlanBeginsDue(t *testing.T, s store.Store) {
 	if rows := drain(t, s); len(rows) != 0 {
 		t.Errorf("Plan wrote outbox rows %v; begun steps need none", outboxOf(rows))
 	}
-	diff(t, "stats", store.Stats{PendingSteps: 2}, stats(t, s))
+	diff(t, "stats", store.Stats{PendingSteps: 2, RunningSteps: 2}, stats(t, s))
 	if n := nextDue(t, s); !n.Equal(at(5 * time.Minute)) {
 		t.Errorf("NextDue = %s, want %s", n, at(5*time.Minute))
 	}
@@ -109,7 +109,7 @@ func testPlanReplan(t *testing.T, s store.Store) {
 	if rows := drain(t, s); len(rows) != 0 {
 		t.Errorf("planning wrote outbox rows %v", outboxOf(rows))
 	}
-	diff(t, "stats after replanning", store.Stats{PendingSteps: 1}, stats(t, s))
+	diff(t, "stats after replanning", store.Stats{PendingSteps: 1, RunningSteps: 1}, stats(t, s))
 	got, err := s.Explanation(ctx(t), in.MessageID)
 	must(t, "Explanation", err)
 	diff(t, "explanation", x.String(), got.String())
