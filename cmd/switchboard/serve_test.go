@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -56,6 +57,8 @@ type sink struct {
 	keys  map[string]int
 	texts map[string]string
 	delay time.Duration
+	// hold, while open, keeps every reply waiting for an answer.
+	hold chan struct{}
 }
 
 func newSink(t *testing.T) *sink {
@@ -71,10 +74,13 @@ func newSink(t *testing.T) *sink {
 		key := r.Header.Get("Idempotency-Key")
 		s.keys[key]++
 		s.texts[reply.Thread] = reply.Text
-		delay := s.delay
+		delay, hold := s.delay, s.hold
 		s.mu.Unlock()
 		if delay > 0 {
 			time.Sleep(delay) // a slow shop system, so that sends are in flight
+		}
+		if hold != nil {
+			<-hold
 		}
 		fmt.Fprintf(w, `{"id":%q}`, "ext-"+key)
 	}))
@@ -317,6 +323,65 @@ func TestHubKilledWithPendingRepliesSendsEachOnce(t *testing.T) {
 	h.advance(t, "1s")
 	eventually(t, 60*time.Second, "every reply to reach the shop", func() bool { return s.distinct() == n })
 	s.requireEachOnce(t)
+}
+
+// A hub killed while it sends replies due at once — begun by the workers
+// that planned them, never queued — sends each after its restart, once the
+// attempts' lease has run out: again, with the same idempotency key, where
+// the send had reached the shop (the webhook connector cannot tell whether
+// it arrived, and its channel is at least once), and once where it had not.
+func TestHubKilledDuringImmediateSendsLosesNothing(t *testing.T) {
+	const n = 20
+	s := newSink(t)
+	s.hold = make(chan struct{}) // the shop answers no reply until the hub is dead
+	cfg, data := t.TempDir(), t.TempDir()
+	writeConfig(t, cfg, s.srv.URL, "0s")
+	h := startHub(t, cfg, data)
+	for i := range n {
+		if code := h.deliver(t, fmt.Sprintf("i%d", i), fmt.Sprintf("t%d", i), "hello"); code != http.StatusOK {
+			t.Fatalf("deliver %d: status %d", i, code)
+		}
+	}
+	eventually(t, 30*time.Second, "every reply to be begun, and the first ones sent", func() bool {
+		return h.metric(t, `switchboard_workflow_fires_total{workflow="ack"}`) == n && h.metric(t, "switchboard_steps_running") == n && s.distinct() > 0
+	})
+	h.kill(t)
+	s.mu.Lock()
+	reached := maps.Clone(s.keys) // sent before the kill, never answered
+	close(s.hold)
+	s.hold = nil
+	s.mu.Unlock()
+
+	h = startHub(t, cfg, data) // the clock starts at 19:00 again, when the steps were begun
+	if got := h.metric(t, "switchboard_steps_running"); got != n {
+		t.Fatalf("steps running after the restart = %v, want %d (begun, never finished)", got, n)
+	}
+	// Once the lease has run out, the scheduler hands them to the queue.
+	// The clock moves on a little at a time: a scheduler busy when it
+	// jumps would sleep past it.
+	h.advance(t, "2m")
+	finished := func() bool {
+		return h.metric(t, "switchboard_steps_running") == 0 && h.metric(t, `switchboard_messages_out_total{account="shop",connector="webhook"}`) == n
+	}
+	for i := 0; !finished() && i < 100; i++ {
+		h.advance(t, "10s")
+		time.Sleep(50 * time.Millisecond)
+	}
+	eventually(t, 60*time.Second, "every step to be finished", finished)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.keys) != n {
+		t.Errorf("the shop got %d keys, want %d", len(s.keys), n)
+	}
+	for key, c := range s.keys {
+		want := 1
+		if reached[key] > 0 {
+			want = 2
+		}
+		if c != want {
+			t.Errorf("reply %s reached the shop %d times (%d before the kill), want %d", key, c, reached[key], want)
+		}
+	}
 }
 
 func TestSameMessageTwiceGivesOneReply(t *testing.T) {
