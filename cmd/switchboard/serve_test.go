@@ -337,13 +337,23 @@ func TestHubKilledDuringImmediateSendsLosesNothing(t *testing.T) {
 	cfg, data := t.TempDir(), t.TempDir()
 	writeConfig(t, cfg, s.srv.URL, "0s")
 	h := startHub(t, cfg, data)
-	for i := range n {
+	deliver := func(i int) {
+		t.Helper()
 		if code := h.deliver(t, fmt.Sprintf("i%d", i), fmt.Sprintf("t%d", i), "hello"); code != http.StatusOK {
 			t.Fatalf("deliver %d: status %d", i, code)
 		}
 	}
-	eventually(t, 30*time.Second, "every reply to be begun, and the first ones sent", func() bool {
-		return h.metric(t, `switchboard_workflow_fires_total{workflow="ack"}`) == n && h.metric(t, "switchboard_steps_running") == n && s.distinct() > 0
+	// The first two replies, one at a time, take the two batches the hub
+	// sends a connector at once; the others wait behind them.
+	for i := range 2 {
+		deliver(i)
+		eventually(t, 30*time.Second, fmt.Sprintf("reply %d to reach the shop", i), func() bool { return s.distinct() == i+1 })
+	}
+	for i := 2; i < n; i++ {
+		deliver(i)
+	}
+	eventually(t, 30*time.Second, "every reply to be begun", func() bool {
+		return h.metric(t, `switchboard_workflow_fires_total{workflow="ack"}`) == n && h.metric(t, "switchboard_steps_running") == n
 	})
 	h.kill(t)
 	s.mu.Lock()
@@ -351,6 +361,9 @@ func TestHubKilledDuringImmediateSendsLosesNothing(t *testing.T) {
 	close(s.hold)
 	s.hold = nil
 	s.mu.Unlock()
+	if len(reached) == 0 || len(reached) == n {
+		t.Fatalf("%d of %d replies reached the shop before the kill; the test needs some sent and some waiting", len(reached), n)
+	}
 
 	h = startHub(t, cfg, data) // the clock starts at 19:00 again, when the steps were begun
 	if got := h.metric(t, "switchboard_steps_running"); got != n {

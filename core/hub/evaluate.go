@@ -3,23 +3,28 @@ package hub
 import (
 	"context"
 	"fmt"
+	"sync"
+
+	"github.com/switchboard-hub/switchboard/core/store"
 )
 
-// evaluate runs the engine's first half on a stored message, records its
-// plan, and executes the steps due at once: the store begins them for this
-// worker, so they need no trip through the queue. Redelivery is harmless:
-// the plan's steps are keyed, and the store inserts (and begins) each once.
-func (h *Hub) evaluate(ctx context.Context, messageID string) error {
+// evaluate runs the engine's first half on a stored message and records
+// its plan. It returns the execution of the steps due at once, which the
+// store began for this worker in the plan's transaction, to run once the
+// message's delivery is acknowledged: they need no trip through the queue.
+// Redelivery is harmless: the plan's steps are keyed, and the store inserts
+// (and begins) each once.
+func (h *Hub) evaluate(ctx context.Context, messageID string) (then func(), err error) {
 	in, err := h.load(ctx, messageID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	g := h.gen.Load()
 	d := g.engine.Evaluate(in)
 	now := h.clock.Now()
 	begun, err := h.store.Plan(ctx, messageID, d, now)
 	if err != nil {
-		return fmt.Errorf("plan message %s: %w", messageID, err)
+		return nil, fmt.Errorf("plan message %s: %w", messageID, err)
 	}
 	for _, r := range d.Explanation.Workflows {
 		if r.Fired {
@@ -34,14 +39,32 @@ func (h *Hub) evaluate(ctx context.Context, messageID string) error {
 			break
 		}
 	}
+	if len(begun) == 0 {
+		return nil, nil
+	}
 	for _, st := range begun {
 		st.Inbound = in
+		h.attempts.hold(st.Key, st.Attempts) // renewed while they wait
+	}
+	return func() { h.runBegun(ctx, begun) }, nil
+}
+
+// runBegun executes the steps Plan began, at once (as the queue would run
+// them), and leaves any that failed to run attempted: the scheduler hands
+// them to the queue once their lease has run out.
+func (h *Hub) runBegun(ctx context.Context, begun []*store.Step) {
+	runOne := func(st *store.Step) {
 		if err := h.run(ctx, st); err != nil {
-			// The message is planned; redelivering it would change nothing.
-			// The step stays attempted, and the scheduler hands it to the
-			// queue once its lease has run out.
 			h.log.Warn("step failed to run; it is retried when its lease ends", "step", st.Key, "workflow", st.Workflow, "error", err)
 		}
 	}
-	return nil
+	if len(begun) == 1 {
+		runOne(begun[0])
+		return
+	}
+	var wg sync.WaitGroup
+	for _, st := range begun {
+		wg.Go(func() { runOne(st) })
+	}
+	wg.Wait()
 }

@@ -27,8 +27,8 @@ func backoff(attempts int) time.Duration {
 	return min(d, RetryMax)
 }
 
-// execute runs one queued step: claim it, run the engine's send-time
-// checks, act, and record the outcome. It returns an error only when the
+// execute runs a step the queue carried: claim it, run the engine's
+// send-time checks, act, and record the outcome. It returns an error only when the
 // store could not be reached, so that the queue redelivers; a step that
 // fails is retried or dead-lettered through the store.
 func (h *Hub) execute(ctx context.Context, key string) error {
@@ -45,13 +45,19 @@ func (h *Hub) execute(ctx context.Context, key string) error {
 	if err != nil {
 		return fmt.Errorf("begin step %s: %w", key, err)
 	}
+	h.attempts.hold(st.Key, st.Attempts) // renewed while it waits
 	return h.run(ctx, st)
 }
 
-// run executes a begun step: the engine's send-time checks, the action,
-// and the outcome recorded. A step the queue carried and a step begun by
-// the worker that planned it both come here.
+// run executes a begun step, held in h.attempts: the engine's send-time
+// checks, the action, and the outcome recorded. A step the queue carried
+// and a step begun by the worker that planned it both come here.
 func (h *Hub) run(ctx context.Context, st *store.Step) error {
+	began := time.Now()
+	defer func() {
+		h.attempts.release(st.Key)
+		h.metrics.stepLatency.Observe(time.Since(began).Seconds())
+	}()
 	key := st.Key
 	now := h.clock.Now()
 	g := h.gen.Load()

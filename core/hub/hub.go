@@ -38,8 +38,15 @@ type Queue interface {
 	// An item redelivered too often goes to exhausted instead, which must
 	// record it for good (a dead letter) or return an error to be asked
 	// again: nothing is dropped.
-	Consume(ctx context.Context, subject string, handle, exhausted func(ctx context.Context, payload []byte) error) (stop func(), err error)
+	Consume(ctx context.Context, subject string, handle Handler, exhausted func(ctx context.Context, payload []byte) error) (stop func(), err error)
 }
+
+// Handler handles one item of the queue. A nil error acknowledges the
+// item, and then then, when not nil, runs, still in the handler's place:
+// work the item's delivery must not wait for, such as the steps that its
+// evaluation began (they may wait for a slow connector longer than the
+// queue waits for an acknowledgement).
+type Handler func(ctx context.Context, payload []byte) (then func(), err error)
 
 // Options configure a hub. Store, Queue and PluginDir are required.
 type Options struct {
@@ -95,6 +102,9 @@ type Hub struct {
 	// inbound gathers the workers' loads of stored messages into shared
 	// read transactions.
 	inbound *batcher[string, *workflow.Inbound]
+	// attempts are the steps this hub's workers execute, renewed while
+	// they wait.
+	attempts attempts
 
 	gen        atomic.Pointer[generation]
 	reloadMu   sync.Mutex
@@ -234,17 +244,21 @@ func (h *Hub) Run(ctx context.Context) error {
 	// once stopped, and their handlers run on a context that shutdown does
 	// not cancel.
 	work := context.WithoutCancel(ctx)
-	evaluate := func(ctx context.Context, p []byte) error { return h.evaluate(ctx, string(p)) }
+	evaluate := func(ctx context.Context, p []byte) (func(), error) { return h.evaluate(ctx, string(p)) }
 	// A message that cannot be evaluated is kept in the queue until it can:
 	// it is stored, and its buyer must not be forgotten.
-	stopMessages, err := h.queue.Consume(work, store.SubjectMessages, evaluate, evaluate)
+	stopMessages, err := h.queue.Consume(work, store.SubjectMessages, evaluate, func(ctx context.Context, p []byte) error {
+		then, err := evaluate(ctx, p)
+		if then != nil {
+			then()
+		}
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("consume messages: %w", err)
 	}
-	stopSteps, err := h.queue.Consume(work, store.SubjectSteps, func(ctx context.Context, p []byte) error {
-		began := time.Now()
-		defer func() { h.metrics.stepLatency.Observe(time.Since(began).Seconds()) }()
-		return h.execute(ctx, string(p))
+	stopSteps, err := h.queue.Consume(work, store.SubjectSteps, func(ctx context.Context, p []byte) (func(), error) {
+		return nil, h.execute(ctx, string(p))
 	}, h.deadLetterDelivery)
 	if err != nil {
 		stopMessages()
@@ -252,9 +266,10 @@ func (h *Hub) Run(ctx context.Context) error {
 	}
 	var wg sync.WaitGroup
 	loops, cancel := context.WithCancel(ctx)
-	wg.Add(2)
+	wg.Add(3)
 	go func() { defer wg.Done(); h.publishOutbox(loops) }()
 	go func() { defer wg.Done(); h.schedule(loops) }()
+	go func() { defer wg.Done(); h.renewAttempts(loops) }()
 	h.pollers = newPollers(loops, h)
 	h.pollers.restart(h.gen.Load())
 	<-ctx.Done()

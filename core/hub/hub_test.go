@@ -82,6 +82,7 @@ type replySink struct {
 	got    []sinkRequest
 	status int
 	header http.Header
+	hold   chan struct{} // while open, replies wait for an answer
 }
 
 type sinkRequest struct {
@@ -98,9 +99,15 @@ func newReplySink(t *testing.T) *replySink {
 		_ = json.NewDecoder(r.Body).Decode(&req)
 		req.Key = r.Header.Get("Idempotency-Key")
 		s.mu.Lock()
-		defer s.mu.Unlock()
 		req.At = s.now()
 		s.got = append(s.got, req)
+		hold := s.hold
+		s.mu.Unlock()
+		if hold != nil {
+			<-hold
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
 		if s.status != 0 {
 			for k, v := range s.header {
 				w.Header()[k] = v
@@ -120,6 +127,21 @@ func (s *replySink) refuse(now func() time.Time, status int, header http.Header)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.now, s.status, s.header = now, status, header
+}
+
+// holdReplies keeps the replies that come waiting for an answer until
+// release is called.
+func (s *replySink) holdReplies() (release func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	hold := make(chan struct{})
+	s.hold = hold
+	return func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		close(hold)
+		s.hold = nil
+	}
 }
 
 func (s *replySink) requests() []sinkRequest {
@@ -681,6 +703,44 @@ func TestSendBegunByAWorkerThatDiedIsLookedUp(t *testing.T) {
 				t.Errorf("stats after the takeover: %+v %v", s, err)
 			}
 		})
+	}
+}
+
+// A worker whose reply waits for the shop longer than the attempt lease
+// renews its hold on the step: no one takes it over and sends it again.
+func TestAStepWaitingPastItsLeaseIsNotTakenOver(t *testing.T) {
+	t.Parallel()
+	const lease = time.Minute
+	sink := newReplySink(t)
+	release := sink.holdReplies()
+	clk := clock.NewFake(testStart)
+	st, path := openStore(t, store.Options{AttemptLease: lease})
+	cfg := loadConfig(t, webhookDir, map[string]string{"hub.hcl": webhookConnector(sink.srv.URL, ""), "wf.hcl": replyWorkflow("ack", "Thanks")})
+	h := newTestHub(t, cfg, Options{Store: st, Queue: JetStream(openQueue(t)), PluginDir: webhookDir, Clock: clk, Node: "node"})
+	h.run(t)
+	if code := h.deliver(t, "shop", "m1", "t1", "hello"); code != http.StatusOK {
+		t.Fatalf("deliver: %d", code)
+	}
+	eventually(t, "the reply to reach the shop", func() bool { return len(sink.requests()) == 1 })
+	key := sink.requests()[0].Key
+	// Three leases pass on the hub's clock, a few seconds at a time, while
+	// the shop keeps the reply waiting; the scheduler looks for abandoned
+	// steps every minute.
+	for end := clk.Now().Add(3 * lease); clk.Now().Before(end); {
+		clk.Advance(5 * time.Second)
+		time.Sleep(10 * time.Millisecond) // lets the scheduler and the renewer see the time
+	}
+	release()
+	eventually(t, "the step to be done, and nothing else to be at work", func() bool {
+		state, _ := stepState(t, path, key)
+		s, err := st.Stats(context.Background())
+		return state == string(store.StepDone) && err == nil && s.RunningSteps == 0 && s.QueuedSteps == 0 && s.Outbox == 0
+	})
+	if got := sink.withKey(key); len(got) != 1 {
+		t.Errorf("the reply reached the shop %d times, want once", len(got))
+	}
+	if strings.Contains(h.logs.String(), "requeued work") {
+		t.Errorf("the step was requeued while its worker waited:\n%s", h.logs.String())
 	}
 }
 

@@ -6,8 +6,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/switchboard-hub/switchboard/core/workflow"
@@ -275,6 +277,32 @@ func (s *sqlStore) BeginAttempt(ctx context.Context, key string, now time.Time) 
 	return step, nil
 }
 
+func (s *sqlStore) RenewAttempts(ctx context.Context, attempts map[string]int, now time.Time) error {
+	if now.IsZero() {
+		return errors.New("store: renew attempts: no time given")
+	}
+	if len(attempts) == 0 {
+		return nil
+	}
+	keys := slices.Sorted(maps.Keys(attempts)) // one lock order for every node
+	return s.write(ctx, fmt.Sprintf("renew %d attempts", len(keys)), false, func(t *tx) error {
+		for _, c := range s.d.chunks(len(keys), 2) {
+			args := []any{stamp(now), stamp(now)}
+			for _, k := range keys[c[0]:c[1]] {
+				args = append(args, k, attempts[k])
+			}
+			// The count is cast: PostgreSQL takes a bare parameter in VALUES
+			// for text.
+			rows := strings.TrimSuffix(strings.Repeat("(?, CAST(? AS INTEGER)), ", c[1]-c[0]), ", ")
+			if _, err := t.exec(ctx, `UPDATE steps SET attempted_at = ?, updated_at = ?
+WHERE state = 'attempted' AND (key, attempts) IN (VALUES `+rows+`)`, args...); err != nil {
+				return fmt.Errorf("renew attempts: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
 // finishedAs is the state a result leaves a step in.
 func finishedAs(k ResultKind) StepState {
 	switch k {
@@ -513,9 +541,10 @@ func (s *sqlStore) RetryDead(ctx context.Context, key string, now time.Time) err
 // Requeue hands to the queue again the work it may have lost: steps queued
 // longer than olderThan ago that no worker began, steps whose worker began
 // them and died (attempted, untouched for the attempt lease), and messages
-// stored longer than olderThan ago that were never evaluated. The queue is not the source of
-// truth; a stream lost to a disk or a restore without it must not lose a
-// buyer. Duplicates this causes are absorbed by the idempotent consumers.
+// stored longer than olderThan ago that were never evaluated. The queue is
+// not the source of truth; a stream lost to a disk or a restore without it
+// must not lose a buyer. Duplicates this causes are absorbed by the
+// idempotent consumers.
 func (s *sqlStore) Requeue(ctx context.Context, now time.Time, olderThan time.Duration, limit int) (int, error) {
 	if limit <= 0 || olderThan <= 0 || now.IsZero() {
 		return 0, fmt.Errorf("store: requeue: want a time, a positive age and a positive limit")

@@ -73,7 +73,7 @@ type Store interface {
 	// due (zero when none), so the scheduler can sleep until then.
 	NextDue(ctx context.Context) (time.Time, error)
 
-	// BeginAttempt claims a queued step for execution: it becomes
+	// BeginAttempt claims a step the queue carried for execution: it becomes
 	// attempted, its attempt count grows, and the step is returned. A step
 	// attempted less than Options.AttemptLease ago is held by a live worker:
 	// ErrStepHeld, and the caller should try again after the lease. A
@@ -83,6 +83,14 @@ type Store interface {
 	// The step comes with its message, thread and contact as they are now
 	// (Step.Inbound), read in the same transaction.
 	BeginAttempt(ctx context.Context, key string, now time.Time) (*Step, error)
+
+	// RenewAttempts extends the lease of steps a live worker is executing,
+	// by key with the attempt count it began them at: each one still
+	// attempted at that count is attempted again as of now, so that
+	// neither BeginAttempt nor Requeue takes it over while its worker
+	// waits for a slow connector. A step finished, or taken over by
+	// another worker since (another count), is left alone.
+	RenewAttempts(ctx context.Context, attempts map[string]int, now time.Time) error
 
 	// Finish ends an attempted step: sent (with the reply recorded on the
 	// thread as an automatic reply), applied (tags, status, assignee written
@@ -137,7 +145,8 @@ type Store interface {
 	AcquireLease(ctx context.Context, name, holder string, now time.Time, ttl time.Duration) (bool, error)
 	ReleaseLease(ctx context.Context, name, holder string) error
 
-	// Stats for metrics: pending due steps, queued, dead letters, outbox size.
+	// Stats for metrics: pending due steps, queued, running, dead letters,
+	// outbox size.
 	Stats(ctx context.Context) (Stats, error)
 
 	Close() error

@@ -35,6 +35,7 @@ var stepTests = []test{
 	{"Retry/RetryDead", testRetryDead},
 	{"Requeue/LostWork", testRequeue},
 	{"Requeue/AbandonedSteps", testRequeueAbandoned},
+	{"RenewAttempts/KeepsTheLease", testRenewAttempts},
 }
 
 func testPlanBeginsDue(t *testing.T, s store.Store) {
@@ -652,5 +653,39 @@ func testRequeueAbandoned(t *testing.T, s store.Store) {
 	diff(t, "its message", inbound(t, s, in.MessageID), st.Inbound)
 	if got := requeue(t0.Add(3*lease - time.Nanosecond)); len(got) != 0 {
 		t.Errorf("requeued while its new worker holds it: %v", got)
+	}
+}
+
+// testRenewAttempts: a live worker that renews its attempts keeps its steps
+// past the lease; a renewal with a stale attempt count, or of a finished
+// step, changes nothing.
+func testRenewAttempts(t *testing.T, s store.Store) {
+	in := one(t, s, msg("e1", "t1", "anna"), t0)
+	drain(t, s)
+	slow, done := planned(in.MessageID, "w", "slow", t0), planned(in.MessageID, "w", "done", t0)
+	if begun := plan(t, s, in.MessageID, t0, slow, done); len(begun) != 2 {
+		t.Fatalf("Plan began %d steps, want 2", len(begun))
+	}
+	must(t, "Finish", s.Finish(ctx(t), done.Key, store.Result{Kind: store.ResultApplied, At: t0}))
+	lease := store.DefaultAttemptLease
+	renewed := t0.Add(lease - time.Second)
+	must(t, "RenewAttempts", s.RenewAttempts(ctx(t), map[string]int{slow.Key: 1, done.Key: 1}, renewed))
+	must(t, "RenewAttempts of nothing", s.RenewAttempts(ctx(t), nil, renewed))
+	if n, err := s.Requeue(ctx(t), t0.Add(lease), time.Hour, 100); err != nil || n != 0 {
+		t.Errorf("Requeue when the first lease ended = %d, %v; want 0 (renewed)", n, err)
+	}
+	_, err := s.BeginAttempt(ctx(t), slow.Key, t0.Add(lease))
+	wantErr(t, "BeginAttempt of a renewed step", err, store.ErrStepHeld)
+	diff(t, "stats", store.Stats{RunningSteps: 1}, stats(t, s))
+	// A renewal with another count (a worker that lost the step) and one
+	// without a time change nothing.
+	must(t, "RenewAttempts with a stale count", s.RenewAttempts(ctx(t), map[string]int{slow.Key: 2}, renewed.Add(lease)))
+	if err := s.RenewAttempts(ctx(t), map[string]int{slow.Key: 1}, time.Time{}); err == nil {
+		t.Error("RenewAttempts without a time: no error")
+	}
+	st, err := s.BeginAttempt(ctx(t), slow.Key, renewed.Add(lease))
+	must(t, "BeginAttempt a lease after the renewal", err)
+	if !st.WasAttempted || st.Attempts != 2 {
+		t.Errorf("taken over: was attempted %t, %d attempts; want true, 2", st.WasAttempted, st.Attempts)
 	}
 }
