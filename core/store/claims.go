@@ -13,10 +13,10 @@ import (
 
 // ClaimReply decides as workflow.MemClaims does, with the same reasons, but
 // in the database: the thread's reply_claims row (and, when a breaker
-// limit is set, the workflow's reply_breakers row) is locked before the
-// decision, so two workers claiming for one thread, on one node or many,
-// decide one after the other. Every verdict is kept by step key, and a
-// claim with a known key gets the verdict it got before.
+// limit is set, the workflow's reply_breakers row) is written, and so
+// locked, before the decision, so two workers claiming for one thread, on
+// one node or many, decide one after the other. Every verdict is kept by
+// step key, and a claim with a known key gets the verdict it got before.
 func (s *sqlStore) ClaimReply(ctx context.Context, c workflow.ReplyClaim) (workflow.Verdict, error) {
 	var v workflow.Verdict
 	what := fmt.Sprintf("claim a reply to thread %s for step %q", c.ThreadID, c.Key)
@@ -30,24 +30,23 @@ func (s *sqlStore) ClaimReply(ctx context.Context, c workflow.ReplyClaim) (workf
 	// different rows) race to record the verdict; the loser runs again and
 	// finds it.
 	err := s.write(ctx, what, true, func(t *tx) error {
-		// The row exists before it is locked, so that the lock holds even
-		// for a thread's first claim.
-		if _, err := t.exec(ctx, "INSERT INTO reply_claims (thread_id) VALUES (?) ON CONFLICT DO NOTHING", c.ThreadID); err != nil {
-			return fmt.Errorf("create claim row: %w", err)
-		}
+		// The row is created or touched, and so locked (on PostgreSQL), in
+		// one statement, so that the lock holds even for a thread's first
+		// claim.
 		var last nanos
-		if err := t.queryRow(ctx, "SELECT claimed_at FROM reply_claims WHERE thread_id = ?"+s.d.forUpdate(), c.ThreadID).Scan(&last); err != nil {
+		if err := t.queryRow(ctx, `INSERT INTO reply_claims (thread_id) VALUES (?)
+ON CONFLICT (thread_id) DO UPDATE SET thread_id = excluded.thread_id RETURNING claimed_at`, c.ThreadID).Scan(&last); err != nil {
 			return fmt.Errorf("lock claim row: %w", err)
 		}
+		t.wrote(1)
 		var b *breaker
 		if c.BreakerLimit > 0 {
-			if _, err := t.exec(ctx, "INSERT INTO reply_breakers (workflow) VALUES (?) ON CONFLICT DO NOTHING", c.Workflow); err != nil {
-				return fmt.Errorf("create breaker row: %w", err)
-			}
 			b = &breaker{}
-			if err := t.queryRow(ctx, "SELECT total, expired, mark FROM reply_breakers WHERE workflow = ?"+s.d.forUpdate(), c.Workflow).Scan(&b.total, &b.expired, &b.mark); err != nil {
+			if err := t.queryRow(ctx, `INSERT INTO reply_breakers (workflow) VALUES (?)
+ON CONFLICT (workflow) DO UPDATE SET workflow = excluded.workflow RETURNING total, expired, mark`, c.Workflow).Scan(&b.total, &b.expired, &b.mark); err != nil {
 				return fmt.Errorf("lock breaker row: %w", err)
 			}
+			t.wrote(1)
 		}
 		// Asked after the locks: a concurrent claim with this key has
 		// committed its verdict by now.
