@@ -8,23 +8,25 @@ import (
 	"github.com/switchboard-hub/switchboard/core/store"
 )
 
-// evaluate runs the engine's first half on a stored message and records
-// its plan. It returns the execution of the steps due at once, which the
-// store began for this worker in the plan's transaction, to run once the
-// message's delivery is acknowledged: they need no trip through the queue.
-// Redelivery is harmless: the plan's steps are keyed, and the store inserts
-// (and begins) each once.
-func (h *Hub) evaluate(ctx context.Context, messageID string) (then func(), err error) {
+// evaluate runs the engine's first half on a stored message, records its
+// plan, and executes the steps due at once: the store began them for this
+// worker in the plan's transaction, so they need no trip through the queue.
+// The message's delivery is acknowledged after them (acknowledged before,
+// its round trip to the queue would add to every reply's latency): a
+// delivery redelivered meanwhile, when replies wait for a slow connector
+// longer than the queue waits, changes nothing, since the plan's steps are
+// keyed and the store inserts (and begins) each once.
+func (h *Hub) evaluate(ctx context.Context, messageID string) error {
 	in, err := h.load(ctx, messageID)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	g := h.gen.Load()
 	d := g.engine.Evaluate(in)
 	now := h.clock.Now()
 	begun, err := h.store.Plan(ctx, messageID, d, now)
 	if err != nil {
-		return nil, fmt.Errorf("plan message %s: %w", messageID, err)
+		return fmt.Errorf("plan message %s: %w", messageID, err)
 	}
 	for _, r := range d.Explanation.Workflows {
 		if r.Fired {
@@ -39,14 +41,12 @@ func (h *Hub) evaluate(ctx context.Context, messageID string) (then func(), err 
 			break
 		}
 	}
-	if len(begun) == 0 {
-		return nil, nil
-	}
 	for _, st := range begun {
 		st.Inbound = in
 		h.attempts.hold(st.Key, st.Attempts) // renewed while they wait
 	}
-	return func() { h.runBegun(ctx, begun) }, nil
+	h.runBegun(ctx, begun)
+	return nil
 }
 
 // runBegun executes the steps Plan began, at once (as the queue would run
@@ -58,8 +58,10 @@ func (h *Hub) runBegun(ctx context.Context, begun []*store.Step) {
 			h.log.Warn("step failed to run; it is retried when its lease ends", "step", st.Key, "workflow", st.Workflow, "error", err)
 		}
 	}
-	if len(begun) == 1 {
-		runOne(begun[0])
+	if len(begun) <= 1 {
+		for _, st := range begun {
+			runOne(st)
+		}
 		return
 	}
 	var wg sync.WaitGroup

@@ -38,15 +38,8 @@ type Queue interface {
 	// An item redelivered too often goes to exhausted instead, which must
 	// record it for good (a dead letter) or return an error to be asked
 	// again: nothing is dropped.
-	Consume(ctx context.Context, subject string, handle Handler, exhausted func(ctx context.Context, payload []byte) error) (stop func(), err error)
+	Consume(ctx context.Context, subject string, handle, exhausted func(ctx context.Context, payload []byte) error) (stop func(), err error)
 }
-
-// Handler handles one item of the queue. A nil error acknowledges the
-// item, and then then, when not nil, runs, still in the handler's place:
-// work the item's delivery must not wait for, such as the steps that its
-// evaluation began (they may wait for a slow connector longer than the
-// queue waits for an acknowledgement).
-type Handler func(ctx context.Context, payload []byte) (then func(), err error)
 
 // Options configure a hub. Store, Queue and PluginDir are required.
 type Options struct {
@@ -244,21 +237,15 @@ func (h *Hub) Run(ctx context.Context) error {
 	// once stopped, and their handlers run on a context that shutdown does
 	// not cancel.
 	work := context.WithoutCancel(ctx)
-	evaluate := func(ctx context.Context, p []byte) (func(), error) { return h.evaluate(ctx, string(p)) }
+	evaluate := func(ctx context.Context, p []byte) error { return h.evaluate(ctx, string(p)) }
 	// A message that cannot be evaluated is kept in the queue until it can:
 	// it is stored, and its buyer must not be forgotten.
-	stopMessages, err := h.queue.Consume(work, store.SubjectMessages, evaluate, func(ctx context.Context, p []byte) error {
-		then, err := evaluate(ctx, p)
-		if then != nil {
-			then()
-		}
-		return err
-	})
+	stopMessages, err := h.queue.Consume(work, store.SubjectMessages, evaluate, evaluate)
 	if err != nil {
 		return fmt.Errorf("consume messages: %w", err)
 	}
-	stopSteps, err := h.queue.Consume(work, store.SubjectSteps, func(ctx context.Context, p []byte) (func(), error) {
-		return nil, h.execute(ctx, string(p))
+	stopSteps, err := h.queue.Consume(work, store.SubjectSteps, func(ctx context.Context, p []byte) error {
+		return h.execute(ctx, string(p))
 	}, h.deadLetterDelivery)
 	if err != nil {
 		stopMessages()

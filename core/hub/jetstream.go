@@ -28,17 +28,13 @@ func (j jetStream) Publish(ctx context.Context, items []Work) error {
 	return j.q.PublishBatch(ctx, msgs)
 }
 
-func (j jetStream) Consume(ctx context.Context, subject string, handle Handler, exhausted func(context.Context, []byte) error) (func(), error) {
+func (j jetStream) Consume(ctx context.Context, subject string, handle, exhausted func(context.Context, []byte) error) (func(), error) {
 	return j.q.Consume(ctx, subject, "hub-"+subject, func(ctx context.Context, d queue.Delivery) {
-		then, err := handle(ctx, d.Data)
-		if err != nil {
+		if err := handle(ctx, d.Data); err != nil {
 			_ = d.Nak(redeliverAfter(d.Attempt))
 			return
 		}
 		_ = d.Ack()
-		if then != nil {
-			then()
-		}
 	}, queue.WithConcurrency(concurrency), queue.OnExhausted(func(ctx context.Context, d queue.Delivery) error {
 		return exhausted(ctx, d.Data)
 	}))
