@@ -553,52 +553,39 @@ func (s *sqlStore) Requeue(ctx context.Context, now time.Time, olderThan time.Du
 	err := s.write(ctx, "requeue lost work", false, func(t *tx) error {
 		n = 0
 		var outbox []OutboxRow
+		// Steps queued that no worker began, and steps begun by a worker
+		// that died with them: a step due at once is begun by the worker
+		// that planned it, and no queue holds it. Once untouched for a
+		// lease, BeginAttempt takes it over (and asks the connector first).
+		// Requeueing touches a step, so that it is not requeued again
+		// before another period has passed. The states are written into the
+		// statement, not bound, so that the partial index of each serves it.
+		for _, stale := range []struct {
+			state  string
+			before any
+		}{{"queued", cutoff}, {"attempted", stamp(now.Add(-s.lease))}} {
+			rows, err := t.query(ctx, `WITH stale AS MATERIALIZED (
+    SELECT key FROM steps WHERE state = '`+stale.state+`' AND updated_at <= ? ORDER BY updated_at, key LIMIT ?`+s.d.skipLocked()+`)
+UPDATE steps SET queued_count = queued_count + 1, updated_at = ?
+WHERE key IN (SELECT key FROM stale) AND state = '`+stale.state+`'
+RETURNING key, queued_count`, stale.before, limit, stamp(now))
+			if err != nil {
+				return fmt.Errorf("requeue %s steps: %w", stale.state, err)
+			}
+			for rows.Next() {
+				var key string
+				var count int
+				if err := rows.Scan(&key, &count); err != nil {
+					rows.Close()
+					return fmt.Errorf("requeue %s steps: %w", stale.state, err)
+				}
+				outbox = append(outbox, stepRow(key, count))
+			}
+			if err := closeRows(rows); err != nil {
+				return fmt.Errorf("requeue %s steps: %w", stale.state, err)
+			}
+		}
 		rows, err := t.query(ctx, `WITH stale AS MATERIALIZED (
-    SELECT key FROM steps WHERE state = 'queued' AND updated_at <= ? ORDER BY updated_at, key LIMIT ?`+s.d.skipLocked()+`)
-UPDATE steps SET queued_count = queued_count + 1, updated_at = ?
-WHERE key IN (SELECT key FROM stale) AND state = 'queued'
-RETURNING key, queued_count`, cutoff, limit, stamp(now))
-		if err != nil {
-			return fmt.Errorf("requeue steps: %w", err)
-		}
-		for rows.Next() {
-			var key string
-			var count int
-			if err := rows.Scan(&key, &count); err != nil {
-				rows.Close()
-				return fmt.Errorf("requeue steps: %w", err)
-			}
-			outbox = append(outbox, stepRow(key, count))
-		}
-		if err := closeRows(rows); err != nil {
-			return fmt.Errorf("requeue steps: %w", err)
-		}
-		// Steps begun by a worker that died with them: a step due at once
-		// is begun by the worker that planned it, and no queue holds it.
-		// Once untouched for a lease, BeginAttempt takes it over (and asks
-		// the connector first); requeueing touches it, so that it is not
-		// requeued again before another lease has passed.
-		rows, err = t.query(ctx, `WITH abandoned AS MATERIALIZED (
-    SELECT key FROM steps WHERE state = 'attempted' AND updated_at <= ? ORDER BY updated_at, key LIMIT ?`+s.d.skipLocked()+`)
-UPDATE steps SET queued_count = queued_count + 1, updated_at = ?
-WHERE key IN (SELECT key FROM abandoned) AND state = 'attempted'
-RETURNING key, queued_count`, stamp(now.Add(-s.lease)), limit, stamp(now))
-		if err != nil {
-			return fmt.Errorf("requeue abandoned steps: %w", err)
-		}
-		for rows.Next() {
-			var key string
-			var count int
-			if err := rows.Scan(&key, &count); err != nil {
-				rows.Close()
-				return fmt.Errorf("requeue abandoned steps: %w", err)
-			}
-			outbox = append(outbox, stepRow(key, count))
-		}
-		if err := closeRows(rows); err != nil {
-			return fmt.Errorf("requeue abandoned steps: %w", err)
-		}
-		rows, err = t.query(ctx, `WITH stale AS MATERIALIZED (
     SELECT message_id FROM pending_evaluations WHERE created_at <= ? ORDER BY created_at, message_id LIMIT ?`+s.d.skipLocked()+`)
 UPDATE pending_evaluations SET created_at = ?
 WHERE message_id IN (SELECT message_id FROM stale)
