@@ -58,10 +58,8 @@ func (h *Hub) runBegun(ctx context.Context, begun []*store.Step) {
 			h.log.Warn("step failed to run; it is retried when its lease ends", "step", st.Key, "workflow", st.Workflow, "error", err)
 		}
 	}
-	if len(begun) <= 1 {
-		for _, st := range begun {
-			runOne(st)
-		}
+	if len(begun) == 1 {
+		runOne(begun[0]) // the usual case, without a goroutine
 		return
 	}
 	var wg sync.WaitGroup

@@ -28,9 +28,9 @@ func backoff(attempts int) time.Duration {
 }
 
 // execute runs a step the queue carried: claim it, run the engine's
-// send-time checks, act, and record the outcome. It returns an error only when the
-// store could not be reached, so that the queue redelivers; a step that
-// fails is retried or dead-lettered through the store.
+// send-time checks, act, and record the outcome. It returns an error only
+// when the store could not be reached, so that the queue redelivers; a step
+// that fails is retried or dead-lettered through the store.
 func (h *Hub) execute(ctx context.Context, key string) error {
 	now := h.clock.Now()
 	st, err := h.store.BeginAttempt(ctx, key, now)
