@@ -12,10 +12,9 @@ import (
 // plan, and executes the steps due at once: the store began them for this
 // worker in the plan's transaction, so they need no trip through the queue.
 // The message's delivery is acknowledged after them (acknowledged before,
-// its round trip to the queue would add to every reply's latency): a
-// delivery redelivered meanwhile, when replies wait for a slow connector
-// longer than the queue waits, changes nothing, since the plan's steps are
-// keyed and the store inserts (and begins) each once.
+// its round trip to the queue would add to every reply's latency) and kept
+// in progress meanwhile. Redelivery, after a crash, is harmless: the plan's
+// steps are keyed, and the store inserts (and begins) each once.
 func (h *Hub) evaluate(ctx context.Context, messageID string) error {
 	in, err := h.load(ctx, messageID)
 	if err != nil {

@@ -28,6 +28,11 @@ func (j jetStream) Publish(ctx context.Context, items []Work) error {
 	return j.q.PublishBatch(ctx, msgs)
 }
 
+// Consume keeps running handlers in progress: every wait in them has a
+// deadline of its own (plugin calls, the store), and a message whose
+// replies wait for a slow vendor must not come back meanwhile. A queued
+// step that did would be found held by its live worker, again and again,
+// until the queue gave up on it and it was dead-lettered while being sent.
 func (j jetStream) Consume(ctx context.Context, subject string, handle, exhausted func(context.Context, []byte) error) (func(), error) {
 	return j.q.Consume(ctx, subject, "hub-"+subject, func(ctx context.Context, d queue.Delivery) {
 		if err := handle(ctx, d.Data); err != nil {
@@ -35,7 +40,7 @@ func (j jetStream) Consume(ctx context.Context, subject string, handle, exhauste
 			return
 		}
 		_ = d.Ack()
-	}, queue.WithConcurrency(concurrency), queue.OnExhausted(func(ctx context.Context, d queue.Delivery) error {
+	}, queue.WithConcurrency(concurrency), queue.KeepInProgress(), queue.OnExhausted(func(ctx context.Context, d queue.Delivery) error {
 		return exhausted(ctx, d.Data)
 	}))
 }

@@ -39,8 +39,9 @@ type ExhaustedFunc func(ctx context.Context, d Delivery) error
 type ConsumeOption func(*consumeConfig)
 
 type consumeConfig struct {
-	concurrency int
-	exhausted   ExhaustedFunc
+	concurrency    int
+	exhausted      ExhaustedFunc
+	keepInProgress bool
 }
 
 // WithConcurrency sets how many handlers run at once; default
@@ -57,6 +58,16 @@ func WithConcurrency(n int) ConsumeOption {
 // Depth) unless the handler terminated it on its Final attempt.
 func OnExhausted(f ExhaustedFunc) ConsumeOption {
 	return func(c *consumeConfig) { c.exhausted = f }
+}
+
+// KeepInProgress tells the server, every half Options.AckWait while a
+// handler runs, that it is still at work (Delivery.InProgress), so that a
+// live worker's slow handler keeps its message: only a worker that died, or
+// whose connection did, loses it after AckWait. For handlers whose every
+// wait has a deadline of its own; a handler that hangs keeps its message
+// until its process ends.
+func KeepInProgress() ConsumeOption {
+	return func(c *consumeConfig) { c.keepInProgress = true }
 }
 
 type consumer struct {
@@ -275,6 +286,9 @@ func (c *consumer) handle(m jetstream.Msg) {
 		c.deadLetter(d)
 		return
 	}
+	if c.cfg.keepInProgress {
+		defer keepInProgress(d, c.q.opts.AckWait/2)()
+	}
 	if !c.call(d) {
 		return
 	}
@@ -338,4 +352,30 @@ func (c *consumer) stop() {
 		c.q.mu.Unlock()
 	})
 	<-c.done
+}
+
+// keepInProgress calls d.InProgress every interval until stop is called.
+func keepInProgress(d Delivery, every time.Duration) (stop func()) {
+	var (
+		mu      sync.Mutex
+		stopped bool
+		t       *time.Timer
+	)
+	mu.Lock()
+	defer mu.Unlock()
+	t = time.AfterFunc(every, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if stopped {
+			return
+		}
+		_ = d.InProgress()
+		t.Reset(every)
+	})
+	return func() {
+		mu.Lock()
+		defer mu.Unlock()
+		stopped = true
+		t.Stop()
+	}
 }

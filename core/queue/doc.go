@@ -38,7 +38,9 @@
 // A handler settles each Delivery with Ack, Nak (redeliver after a delay, for
 // backoff) or Term (poison: never again); a handler that returns without
 // settling is Nak'd with Options.Backoff. A delivery that is never settled
-// (a hung or killed worker) is redelivered after Options.AckWait. After
+// (a hung or killed worker) is redelivered after Options.AckWait, unless
+// the consumer keeps its running handlers in progress (KeepInProgress):
+// then only a worker that died loses its deliveries. After
 // Options.MaxDeliver attempts the queue stops redelivering: a handler sees
 // Delivery.Attempt and Delivery.Final to dead-letter in the store before Term,
 // and a consumer with an OnExhausted hook hands every delivery past MaxDeliver

@@ -51,7 +51,8 @@ type Options struct {
 	DuplicateWindow time.Duration
 
 	// AckWait is how long a delivery may stay unsettled before JetStream
-	// redelivers it; default 60s. Long handlers call Delivery.InProgress.
+	// redelivers it; default 60s. Long handlers call Delivery.InProgress,
+	// or are consumed with KeepInProgress.
 	AckWait time.Duration
 
 	// MaxDeliver is how many times a message is delivered to handlers before

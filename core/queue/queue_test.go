@@ -252,6 +252,43 @@ func TestUnackedRedeliveredAfterAckWait(t *testing.T) {
 	})
 }
 
+// The other test that waits for a server timer: with KeepInProgress, a
+// live worker whose handler runs past AckWait (a reply waiting for a slow
+// vendor) keeps its message, and it is delivered once.
+func TestKeepInProgressHoldsASlowHandlersMessage(t *testing.T) {
+	t.Parallel()
+	forEachBackend(t, func(t *testing.T, b backend) {
+		o := b.options(t)
+		o.AckWait = 500 * time.Millisecond
+		q := open(t, o)
+		ctx := testContext(t)
+		publishN(t, q, "steps", 1)
+		attempts := make(chan int, 2)
+		acked := make(chan error, 1)
+		consume(t, q, "steps", "execute", func(ctx context.Context, d Delivery) {
+			attempts <- d.Attempt
+			if d.Attempt == 1 {
+				<-time.After(3 * o.AckWait) // the server's AckWait passes three times
+			}
+			acked <- d.Ack()
+		}, WithConcurrency(2), KeepInProgress())
+		if a := receive(t, ctx, attempts, "first delivery"); a != 1 {
+			t.Fatalf("first delivery is attempt %d", a)
+		}
+		if err := receive(t, ctx, acked, "the slow handler's ack"); err != nil {
+			t.Errorf("Ack: %v", err)
+		}
+		select {
+		case a := <-attempts:
+			t.Errorf("delivered again (attempt %d) while its handler was at work", a)
+		default:
+		}
+		if n := depth(t, q, "steps"); n != 0 {
+			t.Errorf("Depth after ack = %d; want 0", n)
+		}
+	})
+}
+
 func TestFinalAttemptThenTerm(t *testing.T) {
 	t.Parallel()
 	forEachBackend(t, func(t *testing.T, b backend) {
