@@ -60,7 +60,7 @@ func OnExhausted(f ExhaustedFunc) ConsumeOption {
 	return func(c *consumeConfig) { c.exhausted = f }
 }
 
-// KeepInProgress tells the server, every half Options.AckWait while a
+// KeepInProgress tells the server, every third of Options.AckWait while a
 // handler runs, that it is still at work (Delivery.InProgress), so that a
 // live worker's slow handler keeps its message: only a worker that died, or
 // whose connection did, loses it after AckWait. For handlers whose every
@@ -287,7 +287,7 @@ func (c *consumer) handle(m jetstream.Msg) {
 		return
 	}
 	if c.cfg.keepInProgress {
-		defer keepInProgress(d, c.q.opts.AckWait/2)()
+		defer keepInProgress(d, c.q.opts.AckWait/3)()
 	}
 	if !c.call(d) {
 		return

@@ -259,7 +259,7 @@ func TestKeepInProgressHoldsASlowHandlersMessage(t *testing.T) {
 	t.Parallel()
 	forEachBackend(t, func(t *testing.T, b backend) {
 		o := b.options(t)
-		o.AckWait = 500 * time.Millisecond
+		o.AckWait = time.Second
 		q := open(t, o)
 		ctx := testContext(t)
 		publishN(t, q, "steps", 1)
