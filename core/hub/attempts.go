@@ -6,15 +6,16 @@ import (
 	"time"
 )
 
-// renewEvery is how often a hub renews the attempts its workers hold. It
-// must be well within the store's attempt lease (two minutes by default).
+// renewEvery is how often a hub renews the attempts its workers hold. The
+// store's attempt lease (two minutes by default) must be at least twice as
+// long.
 const renewEvery = 30 * time.Second
 
 // attempts are the steps this hub's workers are executing, by key with the
-// attempt count they began them at. A step waits for its connector as long
-// as the connector keeps others waiting (two batches in flight, each up to
-// its deadline), which can outlast the lease; renewed, it is not taken
-// over and sent a second time by a worker that thinks this one died.
+// attempt count they began them at. A send waits for the batches ahead of
+// it (two in flight per connector, each up to the plugin call's deadline),
+// which can outlast the lease; renewed, a step is not taken over and sent a
+// second time by a worker that thinks this one died.
 type attempts struct {
 	mu   sync.Mutex
 	held map[string]int
@@ -29,10 +30,14 @@ func (a *attempts) hold(key string, count int) {
 	a.held[key] = count
 }
 
-func (a *attempts) release(key string) {
+// release forgets a step once its run is over, unless another run of this
+// hub holds it by now (it took the step over at a later count).
+func (a *attempts) release(key string, count int) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	delete(a.held, key)
+	if a.held[key] == count {
+		delete(a.held, key)
+	}
 }
 
 func (a *attempts) snapshot() map[string]int {

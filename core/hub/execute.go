@@ -55,7 +55,7 @@ func (h *Hub) execute(ctx context.Context, key string) error {
 func (h *Hub) run(ctx context.Context, st *store.Step) error {
 	began := time.Now()
 	defer func() {
-		h.attempts.release(st.Key)
+		h.attempts.release(st.Key, st.Attempts)
 		h.metrics.stepLatency.Observe(time.Since(began).Seconds())
 	}()
 	key := st.Key

@@ -710,11 +710,11 @@ func TestSendBegunByAWorkerThatDiedIsLookedUp(t *testing.T) {
 // renews its hold on the step: no one takes it over and sends it again.
 func TestAStepWaitingPastItsLeaseIsNotTakenOver(t *testing.T) {
 	t.Parallel()
-	const lease = time.Minute
+	const lease = store.DefaultAttemptLease // renewed every 30 s
 	sink := newReplySink(t)
 	release := sink.holdReplies()
 	clk := clock.NewFake(testStart)
-	st, path := openStore(t, store.Options{AttemptLease: lease})
+	st, path := openStore(t, store.Options{})
 	cfg := loadConfig(t, webhookDir, map[string]string{"hub.hcl": webhookConnector(sink.srv.URL, ""), "wf.hcl": replyWorkflow("ack", "Thanks")})
 	h := newTestHub(t, cfg, Options{Store: st, Queue: JetStream(openQueue(t)), PluginDir: webhookDir, Clock: clk, Node: "node"})
 	h.run(t)

@@ -253,16 +253,27 @@ func (c *consumer) pull() {
 func (c *consumer) run(m jetstream.Msg) {
 	defer c.handlers.Done()
 	defer func() { <-c.credits }()
+	// Kept in progress from the pull on: a message pulled may wait for a
+	// free handler as long as the handlers before it run.
+	quiet := func() {}
+	if c.cfg.keepInProgress {
+		quiet = keepInProgress(func() { _ = m.InProgress() }, c.q.opts.AckWait/3)
+		defer quiet()
+	}
 	c.slots <- struct{}{}
 	defer func() { <-c.slots }()
-	c.handle(m)
+	c.handle(m, quiet)
 }
 
-func (c *consumer) handle(m jetstream.Msg) {
+// handle hands m to the handler; quiet stops keeping it in progress, and
+// is called before it is settled, so that no late "in progress" undoes a
+// delayed Nak.
+func (c *consumer) handle(m jetstream.Msg, quiet func()) {
 	md, err := m.Metadata()
 	if err != nil {
 		// Not a JetStream delivery: cannot happen on a pull consumer.
 		c.log.Error("delivery without metadata, terminating it", "error", err)
+		quiet()
 		_ = m.Term()
 		return
 	}
@@ -276,18 +287,16 @@ func (c *consumer) handle(m jetstream.Msg) {
 		Sequence:   md.Sequence.Stream,
 		Published:  md.Timestamp,
 		msg:        m,
-		state:      &deliveryState{},
+		state:      &deliveryState{quiet: quiet},
 	}
 	if c.ctx.Err() != nil {
+		quiet()
 		_ = m.Nak()
 		return
 	}
 	if c.cfg.exhausted != nil && d.Attempt > d.MaxDeliver {
 		c.deadLetter(d)
 		return
-	}
-	if c.cfg.keepInProgress {
-		defer keepInProgress(d, c.q.opts.AckWait/3)()
 	}
 	if !c.call(d) {
 		return
@@ -354,8 +363,9 @@ func (c *consumer) stop() {
 	<-c.done
 }
 
-// keepInProgress calls d.InProgress every interval until stop is called.
-func keepInProgress(d Delivery, every time.Duration) (stop func()) {
+// keepInProgress calls inProgress every interval until stop is called;
+// once stop has returned, it calls it no more.
+func keepInProgress(inProgress func(), every time.Duration) (stop func()) {
 	var (
 		mu      sync.Mutex
 		stopped bool
@@ -369,7 +379,7 @@ func keepInProgress(d Delivery, every time.Duration) (stop func()) {
 		if stopped {
 			return
 		}
-		_ = d.InProgress()
+		inProgress()
 		t.Reset(every)
 	})
 	return func() {

@@ -25,7 +25,18 @@ type Delivery struct {
 	state *deliveryState
 }
 
-type deliveryState struct{ settled atomic.Bool }
+type deliveryState struct {
+	settled atomic.Bool
+	quiet   func() // stops keeping the delivery in progress (KeepInProgress)
+}
+
+// settle marks the delivery settled, and keeps it in progress no more.
+func (s *deliveryState) settle() {
+	s.settled.Store(true)
+	if s.quiet != nil {
+		s.quiet()
+	}
+}
 
 var errNoMessage = errors.New("queue: delivery has no message; only deliveries made by Consume can be settled")
 
@@ -39,7 +50,7 @@ func (d Delivery) Ack() error {
 	if d.msg == nil {
 		return errNoMessage
 	}
-	d.state.settled.Store(true)
+	d.state.settle()
 	ctx, cancel := context.WithTimeout(context.Background(), apiTimeout)
 	defer cancel()
 	return d.msg.DoubleAck(ctx)
@@ -51,7 +62,7 @@ func (d Delivery) Nak(delay time.Duration) error {
 	if d.msg == nil {
 		return errNoMessage
 	}
-	d.state.settled.Store(true)
+	d.state.settle()
 	if delay <= 0 {
 		return d.msg.Nak()
 	}
@@ -64,7 +75,7 @@ func (d Delivery) Term() error {
 	if d.msg == nil {
 		return errNoMessage
 	}
-	d.state.settled.Store(true)
+	d.state.settle()
 	return d.msg.Term()
 }
 

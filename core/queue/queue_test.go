@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -252,39 +253,55 @@ func TestUnackedRedeliveredAfterAckWait(t *testing.T) {
 	})
 }
 
-// The other test that waits for a server timer: with KeepInProgress, a
-// live worker whose handler runs past AckWait (a reply waiting for a slow
-// vendor) keeps its message, and it is delivered once.
-func TestKeepInProgressHoldsASlowHandlersMessage(t *testing.T) {
+// The other test that waits for a server timer: with KeepInProgress, live
+// workers whose handlers run past AckWait (replies waiting for a slow
+// vendor) keep their messages, and so do the messages pulled meanwhile that
+// wait for a free handler: each is delivered once.
+func TestKeepInProgressHoldsSlowHandlersMessages(t *testing.T) {
 	t.Parallel()
 	forEachBackend(t, func(t *testing.T, b backend) {
 		o := b.options(t)
 		o.AckWait = time.Second
 		q := open(t, o)
 		ctx := testContext(t)
-		publishN(t, q, "steps", 1)
-		attempts := make(chan int, 2)
-		acked := make(chan error, 1)
+		const n = 4 // two slow, two waiting behind them (a pull takes twice the handlers)
+		publishN(t, q, "steps", n)
+		type seen struct {
+			payload string
+			attempt int
+		}
+		attempts := make(chan seen, 2*n)
+		acked := make(chan error, 2*n)
+		var started atomic.Int32
 		consume(t, q, "steps", "execute", func(ctx context.Context, d Delivery) {
-			attempts <- d.Attempt
-			if d.Attempt == 1 {
+			attempts <- seen{string(d.Data), d.Attempt}
+			if started.Add(1) <= 2 {
 				<-time.After(3 * o.AckWait) // the server's AckWait passes three times
 			}
 			acked <- d.Ack()
 		}, WithConcurrency(2), KeepInProgress())
-		if a := receive(t, ctx, attempts, "first delivery"); a != 1 {
-			t.Fatalf("first delivery is attempt %d", a)
+		got := map[string]int{}
+		for range n {
+			d := receive(t, ctx, attempts, "a delivery")
+			got[d.payload] = d.attempt
+			if err := receive(t, ctx, acked, "its ack"); err != nil {
+				t.Errorf("Ack: %v", err)
+			}
 		}
-		if err := receive(t, ctx, acked, "the slow handler's ack"); err != nil {
-			t.Errorf("Ack: %v", err)
+		want := map[string]int{}
+		for i := range n {
+			want[fmt.Sprintf("payload %d", i)] = 1
+		}
+		if !maps.Equal(got, want) {
+			t.Errorf("deliveries %v, want %v (each once, as its first attempt)", got, want)
 		}
 		select {
 		case a := <-attempts:
-			t.Errorf("delivered again (attempt %d) while its handler was at work", a)
-		default:
+			t.Errorf("delivered again (%+v) while its worker had it", a)
+		case <-time.After(o.AckWait): // a redelivery would come at once
 		}
 		if n := depth(t, q, "steps"); n != 0 {
-			t.Errorf("Depth after ack = %d; want 0", n)
+			t.Errorf("Depth after acks = %d; want 0", n)
 		}
 	})
 }

@@ -284,7 +284,7 @@ func (s *sqlStore) RenewAttempts(ctx context.Context, attempts map[string]int, n
 	if len(attempts) == 0 {
 		return nil
 	}
-	keys := slices.Sorted(maps.Keys(attempts)) // one lock order for every node
+	keys := slices.Sorted(maps.Keys(attempts))
 	return s.write(ctx, fmt.Sprintf("renew %d attempts", len(keys)), false, func(t *tx) error {
 		for _, c := range s.d.chunks(len(keys), 2) {
 			args := []any{stamp(now), stamp(now)}
