@@ -30,6 +30,14 @@ func (a *attempts) hold(key string, count int) {
 	a.held[key] = count
 }
 
+// holds reports whether a run of this hub holds the step.
+func (a *attempts) holds(key string) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	_, ok := a.held[key]
+	return ok
+}
+
 // release forgets a step once its run is over, unless another run of this
 // hub holds it by now (it took the step over at a later count).
 func (a *attempts) release(key string, count int) {

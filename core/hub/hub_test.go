@@ -620,6 +620,51 @@ func TestWorkTheQueueLostIsRequeued(t *testing.T) {
 	}
 }
 
+// The queue gives up on a step after too many deliveries without an
+// outcome; the step is dead-lettered, unless a worker of this hub still
+// runs it.
+func TestAStepTheQueueGaveUpOnIsDeadLetteredUnlessRunning(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	sink := newReplySink(t)
+	clk := clock.NewFake(testStart)
+	st, path := openStore(t, store.Options{})
+	cfg := loadConfig(t, webhookDir, map[string]string{"hub.hcl": webhookConnector(sink.srv.URL, ""), "wf.hcl": replyWorkflow("ack", "Thanks")})
+	h := newTestHub(t, cfg, Options{Store: st, Queue: JetStream(openQueue(t)), PluginDir: webhookDir, Clock: clk, Node: "node"})
+	defer h.gen.Load().plugins.close()
+	if n, err := h.Ingest(ctx, "webhook", "shop", []sdk.Message{{ExternalID: "m1", Thread: "t1", Channel: "webhook", Text: "hello"}}, nil); err != nil || n != 1 {
+		t.Fatalf("ingest: %d %v", n, err)
+	}
+	rows, err := st.Outbox(ctx, 10)
+	if err != nil || len(rows) != 1 {
+		t.Fatalf("outbox: %v %v", rows, err)
+	}
+	msgID := string(rows[0].Payload)
+	in, err := h.load(ctx, msgID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	begun, err := st.Plan(ctx, msgID, h.gen.Load().engine.Evaluate(in), clk.Now())
+	if err != nil || len(begun) != 1 {
+		t.Fatalf("plan: %d steps begun, %v", len(begun), err)
+	}
+	key := begun[0].Key
+	h.attempts.hold(key, 1) // a worker of this hub runs it
+	if err := h.deadLetterDelivery(ctx, []byte(key)); err != nil {
+		t.Fatal(err)
+	}
+	if state, _ := stepState(t, path, key); state != string(store.StepAttempted) {
+		t.Errorf("a step this hub runs is %s after the queue gave up on it, want still attempted", state)
+	}
+	h.attempts.release(key, 1) // its worker died with it
+	if err := h.deadLetterDelivery(ctx, []byte(key)); err != nil {
+		t.Fatal(err)
+	}
+	if state, _ := stepState(t, path, key); state != string(store.StepDead) {
+		t.Errorf("step %s after the queue gave up on it, want dead", state)
+	}
+}
+
 func TestSendBegunByAWorkerThatDiedIsLookedUp(t *testing.T) {
 	t.Parallel()
 	const lease = time.Minute
