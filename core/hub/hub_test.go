@@ -620,18 +620,12 @@ func TestWorkTheQueueLostIsRequeued(t *testing.T) {
 	}
 }
 
-// The queue gives up on a step after too many deliveries without an
-// outcome; the step is dead-lettered, unless a worker of this hub still
-// runs it.
-func TestAStepTheQueueGaveUpOnIsDeadLetteredUnlessRunning(t *testing.T) {
-	t.Parallel()
+// beginReply stores message m1 in thread t1 and plans it as a worker would,
+// which begins its reply due at once, without running it (the worker dies,
+// or still runs it); it returns the reply's step key.
+func beginReply(t *testing.T, h *testHub, st store.Store, now time.Time) string {
+	t.Helper()
 	ctx := context.Background()
-	sink := newReplySink(t)
-	clk := clock.NewFake(testStart)
-	st, path := openStore(t, store.Options{})
-	cfg := loadConfig(t, webhookDir, map[string]string{"hub.hcl": webhookConnector(sink.srv.URL, ""), "wf.hcl": replyWorkflow("ack", "Thanks")})
-	h := newTestHub(t, cfg, Options{Store: st, Queue: JetStream(openQueue(t)), PluginDir: webhookDir, Clock: clk, Node: "node"})
-	defer h.gen.Load().plugins.close()
 	if n, err := h.Ingest(ctx, "webhook", "shop", []sdk.Message{{ExternalID: "m1", Thread: "t1", Channel: "webhook", Text: "hello"}}, nil); err != nil || n != 1 {
 		t.Fatalf("ingest: %d %v", n, err)
 	}
@@ -644,11 +638,26 @@ func TestAStepTheQueueGaveUpOnIsDeadLetteredUnlessRunning(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	begun, err := st.Plan(ctx, msgID, h.gen.Load().engine.Evaluate(in), clk.Now())
+	begun, err := st.Plan(ctx, msgID, h.gen.Load().engine.Evaluate(in), now)
 	if err != nil || len(begun) != 1 {
 		t.Fatalf("plan: %d steps begun, %v", len(begun), err)
 	}
-	key := begun[0].Key
+	return begun[0].Key
+}
+
+// The queue gives up on a step after too many deliveries without an
+// outcome; the step is dead-lettered, unless a worker of this hub still
+// runs it.
+func TestAStepTheQueueGaveUpOnIsDeadLetteredUnlessRunning(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	sink := newReplySink(t)
+	clk := clock.NewFake(testStart)
+	st, path := openStore(t, store.Options{})
+	cfg := loadConfig(t, webhookDir, map[string]string{"hub.hcl": webhookConnector(sink.srv.URL, ""), "wf.hcl": replyWorkflow("ack", "Thanks")})
+	h := newTestHub(t, cfg, Options{Store: st, Queue: JetStream(openQueue(t)), PluginDir: webhookDir, Clock: clk, Node: "node"})
+	defer h.gen.Load().plugins.close()
+	key := beginReply(t, h, st, clk.Now())
 	h.attempts.hold(key, 1) // a worker of this hub runs it
 	if err := h.deadLetterDelivery(ctx, []byte(key)); err != nil {
 		t.Fatal(err)
@@ -690,25 +699,9 @@ func TestSendBegunByAWorkerThatDiedIsLookedUp(t *testing.T) {
 			cfg.Channels["webhook.webhook"].Capabilities.UnverifiableSend = tc.delivery
 			h := newTestHub(t, cfg, Options{Store: st, Queue: JetStream(openQueue(t)), PluginDir: webhookDir, Clock: clk, Node: "node"})
 
-			if n, err := h.Ingest(ctx, "webhook", "shop", []sdk.Message{{ExternalID: "m1", Thread: "t1", Channel: "webhook", Text: "hello"}}, nil); err != nil || n != 1 {
-				t.Fatalf("ingest: %d %v", n, err)
-			}
-			rows, err := st.Outbox(ctx, 10)
-			if err != nil || len(rows) != 1 {
-				t.Fatalf("outbox: %v %v", rows, err)
-			}
-			msgID := string(rows[0].Payload)
 			// A worker evaluates the message, which begins the reply due at
 			// once, and dies before it records the outcome.
-			in, err := h.load(ctx, msgID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			begun, err := st.Plan(ctx, msgID, h.gen.Load().engine.Evaluate(in), clk.Now())
-			if err != nil || len(begun) != 1 {
-				t.Fatalf("plan: %d steps begun, %v", len(begun), err)
-			}
-			key := begun[0].Key
+			key := beginReply(t, h, st, clk.Now())
 			// Within its lease the step is the dead worker's.
 			clk.Advance(lease - time.Second)
 			if err := h.execute(ctx, key); !errors.Is(err, store.ErrStepHeld) {
