@@ -2,6 +2,7 @@ package hub
 
 import (
 	"context"
+	"maps"
 	"sync"
 	"time"
 )
@@ -51,11 +52,7 @@ func (a *attempts) release(key string, count int) {
 func (a *attempts) snapshot() map[string]int {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	out := make(map[string]int, len(a.held))
-	for k, v := range a.held {
-		out[k] = v
-	}
-	return out
+	return maps.Clone(a.held)
 }
 
 // renewAttempts extends the lease of the held steps every renewEvery on

@@ -353,6 +353,13 @@ func webhookConnector(sinkURL, extra string) string {
 	return fmt.Sprintf("connector \"webhook\" \"shop\" {\n  send_url = %q\n%s}\n", sinkURL+"/replies", extra)
 }
 
+// ackConfig is a webhook connector sending to sink and a workflow "ack"
+// that replies to every message at once.
+func ackConfig(t *testing.T, sink *replySink) *config.Config {
+	t.Helper()
+	return loadConfig(t, webhookDir, map[string]string{"hub.hcl": webhookConnector(sink.srv.URL, ""), "wf.hcl": replyWorkflow("ack", "Thanks")})
+}
+
 func replyWorkflow(name, text string) string {
 	return fmt.Sprintf(`workflow %q {
   description = "Reply to every message"
@@ -541,7 +548,7 @@ func TestWorkTheQueueLostIsRequeued(t *testing.T) {
 	sink := newReplySink(t)
 	clk := clock.NewFake(testStart)
 	st, _ := openStore(t, store.Options{})
-	cfg := loadConfig(t, webhookDir, map[string]string{"hub.hcl": webhookConnector(sink.srv.URL, ""), "wf.hcl": replyWorkflow("ack", "Thanks")})
+	cfg := ackConfig(t, sink)
 
 	// The first node stores two messages and plans the second one's reply
 	// a moment ahead, as a delayed step; its scheduler releases the reply
@@ -654,7 +661,7 @@ func TestAStepTheQueueGaveUpOnIsDeadLetteredUnlessRunning(t *testing.T) {
 	sink := newReplySink(t)
 	clk := clock.NewFake(testStart)
 	st, path := openStore(t, store.Options{})
-	cfg := loadConfig(t, webhookDir, map[string]string{"hub.hcl": webhookConnector(sink.srv.URL, ""), "wf.hcl": replyWorkflow("ack", "Thanks")})
+	cfg := ackConfig(t, sink)
 	h := newTestHub(t, cfg, Options{Store: st, Queue: JetStream(openQueue(t)), PluginDir: webhookDir, Clock: clk, Node: "node"})
 	defer h.gen.Load().plugins.close()
 	key := beginReply(t, h, st, clk.Now())
@@ -695,7 +702,7 @@ func TestSendBegunByAWorkerThatDiedIsLookedUp(t *testing.T) {
 			sink := newReplySink(t)
 			clk := clock.NewFake(testStart)
 			st, path := openStore(t, store.Options{AttemptLease: lease})
-			cfg := loadConfig(t, webhookDir, map[string]string{"hub.hcl": webhookConnector(sink.srv.URL, ""), "wf.hcl": replyWorkflow("ack", "Thanks")})
+			cfg := ackConfig(t, sink)
 			cfg.Channels["webhook.webhook"].Capabilities.UnverifiableSend = tc.delivery
 			h := newTestHub(t, cfg, Options{Store: st, Queue: JetStream(openQueue(t)), PluginDir: webhookDir, Clock: clk, Node: "node"})
 
@@ -753,7 +760,7 @@ func TestAStepWaitingPastItsLeaseIsNotTakenOver(t *testing.T) {
 	release := sink.holdReplies()
 	clk := clock.NewFake(testStart)
 	st, path := openStore(t, store.Options{})
-	cfg := loadConfig(t, webhookDir, map[string]string{"hub.hcl": webhookConnector(sink.srv.URL, ""), "wf.hcl": replyWorkflow("ack", "Thanks")})
+	cfg := ackConfig(t, sink)
 	h := newTestHub(t, cfg, Options{Store: st, Queue: JetStream(openQueue(t)), PluginDir: webhookDir, Clock: clk, Node: "node"})
 	h.run(t)
 	if code := h.deliver(t, "shop", "m1", "t1", "hello"); code != http.StatusOK {
@@ -802,7 +809,7 @@ func TestFailedSendsBackOffOnTheHubClockAndDeadLetterAfterMaxAttempts(t *testing
 			sink := newReplySink(t)
 			sink.refuse(clk.Now, tc.status, tc.header)
 			st, _ := openStore(t, store.Options{})
-			cfg := loadConfig(t, webhookDir, map[string]string{"hub.hcl": webhookConnector(sink.srv.URL, ""), "wf.hcl": replyWorkflow("ack", "Thanks")})
+			cfg := ackConfig(t, sink)
 			h := newTestHub(t, cfg, Options{Store: st, Queue: JetStream(openQueue(t)), PluginDir: webhookDir, Clock: clk, Node: "node"})
 			h.run(t)
 			if code := h.deliver(t, "shop", "m1", "t1", "hello"); code != http.StatusOK {
