@@ -4,13 +4,7 @@ import (
 	"context"
 	"maps"
 	"sync"
-	"time"
 )
-
-// renewEvery is how often a hub renews the attempts its workers hold. The
-// store's attempt lease (two minutes by default) must be at least twice as
-// long.
-const renewEvery = 30 * time.Second
 
 // attempts are the steps this hub's workers are executing, by key with the
 // attempt count they began them at. A send waits for the batches ahead of
@@ -31,14 +25,6 @@ func (a *attempts) hold(key string, count int) {
 	a.held[key] = count
 }
 
-// holds reports whether a run of this hub holds the step.
-func (a *attempts) holds(key string) bool {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	_, ok := a.held[key]
-	return ok
-}
-
 // release forgets a step once its run is over, unless another run of this
 // hub holds it by now (it took the step over at a later count).
 func (a *attempts) release(key string, count int) {
@@ -55,15 +41,18 @@ func (a *attempts) snapshot() map[string]int {
 	return maps.Clone(a.held)
 }
 
-// renewAttempts extends the lease of the held steps every renewEvery on
-// the hub's clock, until ctx ends. A hub that dies renews nothing, and its
-// steps are taken over once their lease has run out.
+// renewAttempts extends the lease of the held steps every quarter of the
+// store's attempt lease (30 s of the default two minutes) on the hub's
+// clock, until ctx ends: a renewal that fails, or is late, leaves three
+// more chances before the lease runs out. A hub that dies renews nothing,
+// and its steps are taken over once their lease has run out.
 func (h *Hub) renewAttempts(ctx context.Context) {
+	every := h.store.AttemptLease() / 4
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-h.clock.After(renewEvery):
+		case <-h.clock.After(every):
 		}
 		held := h.attempts.snapshot()
 		if len(held) == 0 {

@@ -275,18 +275,24 @@ func (h *Hub) Run(ctx context.Context) error {
 }
 
 // deadLetterDelivery records a step that the queue delivered too often
-// without an outcome (its worker kept failing to reach the store or kept
-// dying) as a dead letter. A step a worker of this hub is running is left
-// to it: the deliveries found it held, and its outcome is still to come.
+// without an outcome (its workers kept failing to reach the store, or kept
+// dying) as a dead letter. A step that a live worker, of this hub or
+// another, still runs is left to it: the deliveries found it held, and its
+// outcome is still to come.
 func (h *Hub) deadLetterDelivery(ctx context.Context, p []byte) error {
 	key := string(p)
-	if h.attempts.holds(key) {
-		h.log.Warn("the queue gave up on a step this hub is running; leaving it to its worker", "step", key)
+	st, err := h.store.GiveUp(ctx, key, h.clock.Now(), "the queue delivered it too many times without an outcome")
+	switch {
+	case errors.Is(err, store.ErrStepHeld):
+		h.log.Warn("the queue gave up on a step a live worker is running; leaving it to that worker", "step", key, "error", err)
 		return nil
-	}
-	err := h.store.Retry(ctx, key, h.clock.Now(), "the queue delivered it too many times without an outcome", true)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
+	case errors.Is(err, store.ErrNotFound):
+		return nil
+	case err != nil:
 		return err // asked again later: a step is never dropped
+	case st != nil:
+		h.metrics.deadLettered(st.Workflow)
+		h.log.Warn("step dead-lettered", "step", key, "workflow", st.Workflow, "reason", st.LastError)
 	}
 	return nil
 }

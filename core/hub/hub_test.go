@@ -653,8 +653,8 @@ func beginReply(t *testing.T, h *testHub, st store.Store, now time.Time) string 
 }
 
 // The queue gives up on a step after too many deliveries without an
-// outcome; the step is dead-lettered, unless a worker of this hub still
-// runs it.
+// outcome; the step is dead-lettered, unless a live worker, of this hub or
+// another, still runs it: one whose lease is fresh.
 func TestAStepTheQueueGaveUpOnIsDeadLetteredUnlessRunning(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -664,20 +664,26 @@ func TestAStepTheQueueGaveUpOnIsDeadLetteredUnlessRunning(t *testing.T) {
 	cfg := ackConfig(t, sink)
 	h := newTestHub(t, cfg, Options{Store: st, Queue: JetStream(openQueue(t)), PluginDir: webhookDir, Clock: clk, Node: "node"})
 	defer h.gen.Load().plugins.close()
-	key := beginReply(t, h, st, clk.Now())
-	h.attempts.hold(key, 1) // a worker of this hub runs it
+	key := beginReply(t, h, st, clk.Now()) // begun by a worker, here or elsewhere
+	clk.Advance(st.AttemptLease() - time.Second)
 	if err := h.deadLetterDelivery(ctx, []byte(key)); err != nil {
 		t.Fatal(err)
 	}
 	if state, _ := stepState(t, path, key); state != string(store.StepAttempted) {
-		t.Errorf("a step this hub runs is %s after the queue gave up on it, want still attempted", state)
+		t.Errorf("a step within its lease is %s after the queue gave up on it, want still attempted", state)
 	}
-	h.attempts.release(key, 1) // its worker died with it
+	if got := h.metric(t, "switchboard_dead_letters_total"); got != 0 {
+		t.Errorf("dead letters counted: %v, want 0", got)
+	}
+	clk.Advance(time.Second) // its worker died with it: the lease runs out
 	if err := h.deadLetterDelivery(ctx, []byte(key)); err != nil {
 		t.Fatal(err)
 	}
 	if state, _ := stepState(t, path, key); state != string(store.StepDead) {
 		t.Errorf("step %s after the queue gave up on it, want dead", state)
+	}
+	if got := h.metric(t, "switchboard_dead_letters_total"); got != 1 {
+		t.Errorf("dead letters counted: %v, want 1", got)
 	}
 }
 
@@ -755,37 +761,44 @@ func TestSendBegunByAWorkerThatDiedIsLookedUp(t *testing.T) {
 // renews its hold on the step: no one takes it over and sends it again.
 func TestAStepWaitingPastItsLeaseIsNotTakenOver(t *testing.T) {
 	t.Parallel()
-	const lease = store.DefaultAttemptLease // renewed every 30 s
-	sink := newReplySink(t)
-	release := sink.holdReplies()
-	clk := clock.NewFake(testStart)
-	st, path := openStore(t, store.Options{})
-	cfg := ackConfig(t, sink)
-	h := newTestHub(t, cfg, Options{Store: st, Queue: JetStream(openQueue(t)), PluginDir: webhookDir, Clock: clk, Node: "node"})
-	h.run(t)
-	if code := h.deliver(t, "shop", "m1", "t1", "hello"); code != http.StatusOK {
-		t.Fatalf("deliver: %d", code)
-	}
-	eventually(t, "the reply to reach the shop", func() bool { return len(sink.requests()) == 1 })
-	key := sink.requests()[0].Key
-	// Three leases pass on the hub's clock, a few seconds at a time, while
-	// the shop keeps the reply waiting; the scheduler looks for abandoned
-	// steps every minute.
-	for end := clk.Now().Add(3 * lease); clk.Now().Before(end); {
-		clk.Advance(5 * time.Second)
-		time.Sleep(10 * time.Millisecond) // lets the scheduler and the renewer see the time
-	}
-	release()
-	eventually(t, "the step to be done, and nothing else to be at work", func() bool {
-		state, _ := stepState(t, path, key)
-		s, err := st.Stats(context.Background())
-		return state == string(store.StepDone) && err == nil && s.RunningSteps == 0 && s.QueuedSteps == 0 && s.Outbox == 0
-	})
-	if got := sink.withKey(key); len(got) != 1 {
-		t.Errorf("the reply reached the shop %d times, want once", len(got))
-	}
-	if strings.Contains(h.logs.String(), "requeued work") {
-		t.Errorf("the step was requeued while its worker waited:\n%s", h.logs.String())
+	// The hub renews every quarter of the store's lease: 30 s of the
+	// default, 5 s of a short one (shorter than the scheduler's minute).
+	for _, lease := range []time.Duration{store.DefaultAttemptLease, 20 * time.Second} {
+		t.Run(lease.String(), func(t *testing.T) {
+			t.Parallel()
+			sink := newReplySink(t)
+			release := sink.holdReplies()
+			clk := clock.NewFake(testStart)
+			st, path := openStore(t, store.Options{AttemptLease: lease})
+			cfg := ackConfig(t, sink)
+			h := newTestHub(t, cfg, Options{Store: st, Queue: JetStream(openQueue(t)), PluginDir: webhookDir, Clock: clk, Node: "node"})
+			h.run(t)
+			if code := h.deliver(t, "shop", "m1", "t1", "hello"); code != http.StatusOK {
+				t.Fatalf("deliver: %d", code)
+			}
+			eventually(t, "the reply to reach the shop", func() bool { return len(sink.requests()) == 1 })
+			key := sink.requests()[0].Key
+			// Three leases, and at least three of the scheduler's looks for
+			// abandoned steps (every minute), pass on the hub's clock while
+			// the shop keeps the reply waiting, 7 s at a time: out of step
+			// with both, so that a look may come well after a renewal.
+			for end := clk.Now().Add(max(3*lease, 3*time.Minute)); clk.Now().Before(end); {
+				clk.Advance(7 * time.Second)
+				time.Sleep(10 * time.Millisecond) // lets the scheduler and the renewer see the time
+			}
+			release()
+			eventually(t, "the step to be done, and nothing else to be at work", func() bool {
+				state, _ := stepState(t, path, key)
+				s, err := st.Stats(context.Background())
+				return state == string(store.StepDone) && err == nil && s.RunningSteps == 0 && s.QueuedSteps == 0 && s.Outbox == 0
+			})
+			if got := sink.withKey(key); len(got) != 1 {
+				t.Errorf("the reply reached the shop %d times, want once", len(got))
+			}
+			if strings.Contains(h.logs.String(), "requeued work") {
+				t.Errorf("the step was requeued while its worker waited:\n%s", h.logs.String())
+			}
+		})
 	}
 }
 

@@ -26,8 +26,8 @@ type Options struct {
 	// AttemptLease is how long a worker holds a step it began: another
 	// BeginAttempt within the lease is refused, after it the step is taken
 	// over with WasAttempted set. Default DefaultAttemptLease; it must be
-	// longer than the slowest send (the plugin call deadline) and at least
-	// twice the interval at which a hub renews the attempts it runs (30 s).
+	// longer than the slowest send (the plugin call deadline). A hub renews
+	// the attempts it runs every quarter of the lease.
 	AttemptLease time.Duration
 	// Schema is the PostgreSQL schema that holds the tables, created when
 	// missing; empty uses the connection's search_path (usually public).

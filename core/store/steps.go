@@ -277,6 +277,8 @@ func (s *sqlStore) BeginAttempt(ctx context.Context, key string, now time.Time) 
 	return step, nil
 }
 
+func (s *sqlStore) AttemptLease() time.Duration { return s.lease }
+
 func (s *sqlStore) RenewAttempts(ctx context.Context, attempts map[string]int, now time.Time) error {
 	if now.IsZero() {
 		return errors.New("store: renew attempts: no time given")
@@ -456,6 +458,40 @@ func (s *sqlStore) Retry(ctx context.Context, key string, retryAt time.Time, rea
 		}
 		return nil
 	})
+}
+
+func (s *sqlStore) GiveUp(ctx context.Context, key string, now time.Time, reason string) (*Step, error) {
+	if now.IsZero() {
+		return nil, fmt.Errorf("store: give up on step %q: no time given", key)
+	}
+	var dead *Step
+	err := s.write(ctx, fmt.Sprintf("give up on step %q", key), false, func(t *tx) error {
+		dead = nil
+		st, err := s.lockStep(ctx, t, key)
+		if err != nil {
+			return err
+		}
+		switch st.State {
+		case StepQueued:
+		case StepAttempted:
+			if since := now.Sub(st.attemptedAt); !st.attemptedAt.IsZero() && since < s.lease {
+				return fmt.Errorf("a worker began or renewed it at %s, %s ago, within the lease of %s: %w",
+					st.attemptedAt.Format(time.RFC3339Nano), since, s.lease, ErrStepHeld)
+			}
+		default:
+			return nil // finished, dead, or waiting for a later delivery
+		}
+		if _, err := t.exec(ctx, "UPDATE steps SET state = 'dead', last_error = ?, updated_at = ? WHERE key = ?", clean(reason), stamp(now), key); err != nil {
+			return fmt.Errorf("update step: %w", err)
+		}
+		st.State, st.LastError, st.UpdatedAt = StepDead, clean(reason), now
+		dead = &st.Step
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return dead, nil
 }
 
 func (s *sqlStore) Outputs(ctx context.Context, messageID, workflowName string) (map[string][]byte, error) {

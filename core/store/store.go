@@ -84,6 +84,11 @@ type Store interface {
 	// (Step.Inbound), read in the same transaction.
 	BeginAttempt(ctx context.Context, key string, now time.Time) (*Step, error)
 
+	// AttemptLease is how long a begun step is held by its worker
+	// (Options.AttemptLease). A hub renews the steps it runs every quarter
+	// of it.
+	AttemptLease() time.Duration
+
 	// RenewAttempts extends the lease of steps a live worker is executing,
 	// by key with the attempt count it began them at: each one still
 	// attempted at that count is attempted again as of now, so that
@@ -101,6 +106,15 @@ type Store interface {
 	// Retry puts an attempted step back as retrying until retryAt (when
 	// ReleaseDue queues it again), or dead-letters it when dead is true.
 	Retry(ctx context.Context, key string, retryAt time.Time, reason string, dead bool) error
+
+	// GiveUp dead-letters a step the queue delivered too often without an
+	// outcome, with reason, and returns it; nil when there was nothing to
+	// give up on (the step is finished, dead already, or waits for a later
+	// time, and the delivery was stale). A step attempted less than the
+	// lease ago is held by a live worker, on this node or another, whose
+	// outcome is still to come: ErrStepHeld, and it is left to that worker
+	// (or, if the worker dies, to Requeue once the lease has run out).
+	GiveUp(ctx context.Context, key string, now time.Time, reason string) (*Step, error)
 
 	// Outputs returns the outputs of a message's earlier action steps in a
 	// workflow, by step name.

@@ -33,6 +33,7 @@ var stepTests = []test{
 	{"Retry/Backoff", testRetryBackoff},
 	{"Retry/DeadLetters", testDeadLetters},
 	{"Retry/RetryDead", testRetryDead},
+	{"GiveUp/LeavesHeldSteps", testGiveUp},
 	{"Requeue/LostWork", testRequeue},
 	{"Requeue/AbandonedSteps", testRequeueAbandoned},
 	{"RenewAttempts/KeepsTheLease", testRenewAttempts},
@@ -688,4 +689,61 @@ func testRenewAttempts(t *testing.T, s store.Store) {
 	if !st.WasAttempted || st.Attempts != 2 {
 		t.Errorf("taken over: was attempted %t, %d attempts; want true, 2", st.WasAttempted, st.Attempts)
 	}
+}
+
+// The queue gives up on a step: one a live worker holds (within its lease,
+// however renewed) is left to it; one whose worker died, or that no worker
+// began, is dead-lettered; a finished one is left alone.
+func testGiveUp(t *testing.T, s store.Store) {
+	lease := s.AttemptLease()
+	if lease != store.DefaultAttemptLease {
+		t.Fatalf("AttemptLease = %s, want the default %s", lease, store.DefaultAttemptLease)
+	}
+	_, held := attempted(t, s, "w", "held")
+	renewed := t0.Add(lease / 2)
+	must(t, "RenewAttempts", s.RenewAttempts(ctx(t), map[string]int{held: 1}, renewed))
+	const reason = "delivered too often"
+	st, err := s.GiveUp(ctx(t), held, t0.Add(lease), reason)
+	wantErr(t, "GiveUp on a renewed step", err, store.ErrStepHeld)
+	if st != nil {
+		t.Errorf("GiveUp on a held step returned %+v", st)
+	}
+	diff(t, "stats after giving up on a held step", store.Stats{RunningSteps: 1}, stats(t, s))
+
+	now := renewed.Add(lease)
+	st, err = s.GiveUp(ctx(t), held, now, reason)
+	must(t, "GiveUp a lease after the renewal", err)
+	if st == nil || st.Key != held || st.State != store.StepDead || st.Workflow != "w" || st.LastError != reason {
+		t.Errorf("GiveUp after the lease = %+v, want the step dead with the reason", st)
+	}
+	_, queued := queuedStep(t, s, "w", "queued")
+	st, err = s.GiveUp(ctx(t), queued, now, reason)
+	must(t, "GiveUp on a queued step", err)
+	if st == nil || st.Key != queued {
+		t.Errorf("GiveUp on a queued step = %+v, want it dead", st)
+	}
+	for _, key := range []string{held, queued} {
+		st, err := s.GiveUp(ctx(t), key, now, reason)
+		must(t, "GiveUp again", err)
+		if st != nil {
+			t.Errorf("GiveUp on a dead letter again = %+v, want nil", st)
+		}
+	}
+	_, done := attempted(t, s, "w", "done")
+	must(t, "Finish", s.Finish(ctx(t), done, store.Result{Kind: store.ResultApplied, At: t0}))
+	if st, err := s.GiveUp(ctx(t), done, now, reason); err != nil || st != nil {
+		t.Errorf("GiveUp on a finished step = %+v, %v; want nil, nil", st, err)
+	}
+	_, err = s.GiveUp(ctx(t), "no-such-step", now, reason)
+	wantErr(t, "GiveUp on an unknown step", err, store.ErrNotFound)
+	if _, err := s.GiveUp(ctx(t), done, time.Time{}, reason); err == nil {
+		t.Error("GiveUp without a time: no error")
+	}
+	dead, err := s.DeadLetters(ctx(t), 10)
+	must(t, "DeadLetters", err)
+	var got []string
+	for _, d := range dead {
+		got = append(got, d.Key+" "+d.LastError)
+	}
+	diff(t, "dead letters, newest first", []string{queued + " " + reason, held + " " + reason}, got)
 }
