@@ -53,7 +53,7 @@ func TestCompiledMatchesHCL(t *testing.T) {
 	for mi, edit := range messages {
 		in := inbound("")
 		edit(in)
-		vars := newEvalVars(e.cfg, in, in.ReceivedAt)
+		vars := e.newEvalVars(in, in.ReceivedAt)
 		for i, w := range e.cfg.Workflows {
 			want, err := vars.condition(w.Condition)
 			if err != nil {

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -22,11 +23,13 @@ type Engine struct {
 	fast []boolFn
 	// disabled holds workflows turned off at run time (by name).
 	disabled map[string]bool
+	// reads caches what each expression reads (see readsOf).
+	reads *sync.Map
 }
 
 // New returns an engine for cfg, which must have loaded without errors.
 func New(cfg *config.Config) *Engine {
-	e := &Engine{cfg: cfg, fast: make([]boolFn, len(cfg.Workflows))}
+	e := &Engine{cfg: cfg, fast: make([]boolFn, len(cfg.Workflows)), reads: &sync.Map{}}
 	for i, w := range cfg.Workflows {
 		if w.Condition != nil {
 			e.fast[i] = compileCondition(w.Condition)
@@ -38,7 +41,7 @@ func New(cfg *config.Config) *Engine {
 // WithDisabled returns an engine that treats the named workflows as
 // disabled, whatever their configuration says.
 func (e *Engine) WithDisabled(names map[string]bool) *Engine {
-	return &Engine{cfg: e.cfg, fast: e.fast, disabled: names}
+	return &Engine{cfg: e.cfg, fast: e.fast, disabled: names, reads: e.reads}
 }
 
 // Config is the configuration the engine runs.
@@ -113,7 +116,7 @@ func (e *Engine) Evaluate(in *Inbound) Decision {
 				}
 			} else if w.Condition != nil {
 				if vars == nil {
-					vars = newEvalVars(e.cfg, in, in.ReceivedAt)
+					vars = e.newEvalVars(in, in.ReceivedAt)
 				}
 				ok, err := vars.condition(w.Condition)
 				if err != nil {
@@ -223,30 +226,8 @@ func (e *Engine) findStep(p Planned) (*config.Workflow, *config.Step, error) {
 	return nil, nil, fmt.Errorf("workflow %q no longer exists", p.Workflow)
 }
 
-// evalVars holds the variables of one evaluation, built lazily once.
-type evalVars struct {
-	ctx *hcl.EvalContext
-}
-
-func newEvalVars(cfg *config.Config, in *Inbound, now time.Time) *evalVars {
-	ctx := cfg.Eval.NewChild()
-	ctx.Variables = map[string]cty.Value{
-		config.VarMessage: messageValue(in),
-		config.VarThread:  threadValue(&in.Thread),
-		config.VarContact: contactValue(&in.Contact),
-		config.VarAccount: cty.ObjectVal(map[string]cty.Value{
-			"connector": cty.StringVal(in.Message.Connector),
-			"name":      cty.StringVal(in.Message.Account),
-		}),
-		config.VarNow:  cty.StringVal(now.UTC().Format(time.RFC3339)),
-		config.VarStep: cty.EmptyObjectVal,
-	}
-	ctx.Functions = config.TimeFunctions(now)
-	return &evalVars{ctx: ctx}
-}
-
 func (v *evalVars) condition(expr hcl.Expression) (bool, error) {
-	val, diags := expr.Value(v.ctx)
+	val, diags := expr.Value(v.context(expr))
 	if diags.HasErrors() {
 		return false, diagError(diags)
 	}
@@ -260,7 +241,7 @@ func (v *evalVars) condition(expr hcl.Expression) (bool, error) {
 }
 
 func (v *evalVars) text(expr hcl.Expression) (string, error) {
-	val, diags := expr.Value(v.ctx)
+	val, diags := expr.Value(v.context(expr))
 	if diags.HasErrors() {
 		return "", diagError(diags)
 	}

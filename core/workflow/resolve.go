@@ -85,7 +85,7 @@ func (e *Engine) Resolve(ctx context.Context, d *Due, claims Claims) (Outcome, e
 		return e.resolveReply(ctx, d, w, s, claims)
 	}
 	vars := e.vars(d)
-	args, diags := pluginconfig.Decode(s.Arguments, &s.Action.Schema.Arguments, vars.ctx)
+	args, diags := pluginconfig.Decode(s.Arguments, &s.Action.Schema.Arguments, vars.all())
 	if diags.HasErrors() {
 		return Outcome{}, sdk.Permanent(fmt.Errorf("step %q of workflow %q: arguments: %w", s.Name, w.Name, diagError(diags)))
 	}
@@ -93,10 +93,8 @@ func (e *Engine) Resolve(ctx context.Context, d *Due, claims Claims) (Outcome, e
 }
 
 func (e *Engine) vars(d *Due) *evalVars {
-	v := newEvalVars(e.cfg, &Inbound{Message: d.Message.Message, ReceivedAt: d.Message.ReceivedAt, Thread: d.Thread, Contact: d.Contact}, d.Now)
-	if len(d.Outputs) > 0 {
-		v.ctx.Variables[config.VarStep] = cty.ObjectVal(d.Outputs)
-	}
+	v := e.newEvalVars(&Inbound{Message: d.Message.Message, ReceivedAt: d.Message.ReceivedAt, Thread: d.Thread, Contact: d.Contact}, d.Now)
+	v.outputs = d.Outputs
 	return v
 }
 
