@@ -24,9 +24,16 @@ type ServeOpts struct {
 // ConfigureRequest, which writes JSON to stderr for the host to re-emit
 // under the plugin's name. Serve raises gRPC's message limits and exits when
 // the host process goes away, even when the host was killed with SIGKILL.
+//
+// The Logger logs at the host's level (LogLevelEnv): lines the host would
+// drop are not written at all.
 func Serve(opts ServeOpts) {
+	level := hclog.LevelFromString(os.Getenv(LogLevelEnv))
+	if level == hclog.NoLevel {
+		level = hclog.Debug // a host that does not say filters for itself
+	}
 	logger := hclog.New(&hclog.LoggerOptions{
-		Level:      hclog.Debug,
+		Level:      level,
 		Output:     os.Stderr,
 		JSONFormat: true,
 	})
@@ -38,6 +45,11 @@ func Serve(opts ServeOpts) {
 	go exitWithParent(os.Getppid(), 200*time.Millisecond)
 	plugin.Serve(cfg)
 }
+
+// LogLevelEnv names the environment variable in which the host gives a
+// plugin its own log level ("trace", "debug", "info", "warn", "error" or
+// "off"), so that a plugin does not write lines the host would drop.
+const LogLevelEnv = "SWITCHBOARD_PLUGIN_LOG_LEVEL"
 
 // ServeConfig is the go-plugin server configuration that Serve uses. Serve
 // is what a plugin's main calls; ServeConfig exists for harnesses such as

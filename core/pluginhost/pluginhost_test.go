@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -261,6 +262,19 @@ func TestPluginDoesNotSeeHostEnvironment(t *testing.T) {
 	}
 	if !strings.Contains(got, "env GIVEN_BY_CONFIG=yes") {
 		t.Errorf("plugin misses the environment its config gives:\n%s", got)
+	}
+}
+
+// A plugin is told the host's log level, over any its configuration
+// gives, so that it does not write the lines the host would drop.
+func TestPluginLogsAtTheHostsLevel(t *testing.T) {
+	for _, level := range []hclog.Level{hclog.Warn, hclog.Debug} {
+		logger := hclog.New(&hclog.LoggerOptions{Level: level, Output: io.Discard})
+		c, _ := start(t, Spec{Env: map[string]string{sdk.LogLevelEnv: "trace"}}, Options{Logger: logger})
+		got := strings.Join(checkSummaries(t, c), "\n")
+		if want := "env " + sdk.LogLevelEnv + "=" + level.String(); !strings.Contains(got, want) {
+			t.Errorf("host at %s: plugin environment lacks %s:\n%s", level, want, got)
+		}
 	}
 }
 

@@ -26,8 +26,9 @@ type Spec struct {
 	Path string
 	// SHA256, when set, pins the executable: hex sha256 of the file.
 	SHA256 string
-	// Env is the plugin's whole environment. The host's own environment is
-	// never passed on.
+	// Env is the plugin's whole environment, with the host's log level
+	// (sdk.LogLevelEnv) added. The host's own environment is never passed
+	// on.
 	Env map[string]string
 }
 
@@ -49,7 +50,8 @@ type process struct {
 // launch starts the plugin and completes the handshake.
 func launch(spec Spec, opts *Options) (*process, error) {
 	cmd := exec.Command(spec.Path)
-	cmd.Env = envList(spec.Env)
+	// The host's level last: it wins over a configured value.
+	cmd.Env = append(envList(spec.Env), sdk.LogLevelEnv+"="+opts.Logger.GetLevel().String())
 	cmd.SysProcAttr = procAttr()
 	var secure *plugin.SecureConfig
 	if spec.SHA256 != "" {
