@@ -20,8 +20,8 @@ const maxGroup = 256
 // commits at once.
 //
 // Each transaction must still be a unit. One that fails having written
-// nothing (most failures: a step not claimable, a row not found) leaves the
-// others be. One that fails after writing cannot be undone alone without a
+// nothing (most failures: a step not claimable, a row not found; see
+// tx.dirty) leaves the others be. One that fails after writing cannot be undone alone without a
 // savepoint around every transaction, whose page copies would cost more
 // than they save; instead the group is rolled back and each of its
 // transactions runs again in a commit of its own, which the store's
@@ -149,11 +149,6 @@ func (g *groupCommitter) commitGroup(group []*writeReq) bool {
 		fail(fmt.Errorf("begin: %w", err))
 		return true
 	}
-	changes, err := g.sess.changes(ctx)
-	if err != nil {
-		fail(err)
-		return true
-	}
 	for _, r := range group {
 		if err := r.ctx.Err(); err != nil {
 			r.err = err
@@ -161,16 +156,11 @@ func (g *groupCommitter) commitGroup(group []*writeReq) bool {
 		}
 		t := &tx{q: g.sess.conn, sess: g.sess, d: g.d}
 		r.err = r.fn(t)
-		before := changes
-		if changes, err = g.sess.changes(ctx); err != nil {
-			fail(err)
-			return true
-		}
 		if r.err == nil {
 			r.written = t.written
 			continue
 		}
-		if changes != before {
+		if t.dirty {
 			if len(group) > 1 {
 				_ = g.sess.exec(ctx, "ROLLBACK")
 				return false

@@ -12,8 +12,8 @@ import (
 
 // TestGroupCommitKeepsEachTransactionAUnit queues transactions behind one
 // that holds the writer, so that they commit as one group, and checks that
-// those that failed — before or after writing — left nothing, and that the
-// others are all there.
+// those that failed — before or after writing, with or without RETURNING —
+// left nothing, and that the others are all there.
 func TestGroupCommitKeepsEachTransactionAUnit(t *testing.T) {
 	ctx := context.Background()
 	st, err := Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "hub.db"), Options{})
@@ -54,7 +54,7 @@ func TestGroupCommitKeepsEachTransactionAUnit(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			errs[i] = s.write(ctx, "scratch", false, func(t *tx) error {
-				switch i % 3 {
+				switch i % 5 {
 				case 1: // fails before writing
 					return fmt.Errorf("refused %d", i)
 				case 2: // fails after writing
@@ -62,6 +62,21 @@ func TestGroupCommitKeepsEachTransactionAUnit(t *testing.T) {
 						return err
 					}
 					return fmt.Errorf("undone %d", i)
+				case 3: // fails after writing with RETURNING
+					var n int
+					if err := t.queryRow(ctx, "INSERT INTO scratch (n) VALUES (?) RETURNING n", i).Scan(&n); err != nil {
+						return err
+					}
+					return fmt.Errorf("undone %d", i)
+				case 4: // fails after a write that changed nothing, and a read
+					if _, err := t.exec(ctx, "UPDATE scratch SET n = n WHERE n = ?", -1); err != nil {
+						return err
+					}
+					var n int
+					if err := t.queryRow(ctx, "SELECT COUNT(*) FROM scratch").Scan(&n); err != nil {
+						return err
+					}
+					return fmt.Errorf("refused %d", i)
 				}
 				return insert(t, i)
 			})
@@ -98,11 +113,11 @@ func TestGroupCommitKeepsEachTransactionAUnit(t *testing.T) {
 	var want []int
 	for i := range n {
 		switch {
-		case i%3 == 0 && errs[i] != nil:
+		case i%5 == 0 && errs[i] != nil:
 			t.Errorf("transaction %d: %v", i, errs[i])
-		case i%3 != 0 && errs[i] == nil:
+		case i%5 != 0 && errs[i] == nil:
 			t.Errorf("transaction %d failed but the store reported no error", i)
-		case i%3 == 0:
+		case i%5 == 0:
 			want = append(want, i)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/bits"
 	"slices"
 	"strings"
 	"time"
@@ -525,12 +526,12 @@ func (s *sqlStore) Cursor(ctx context.Context, connector, account string) ([]byt
 func (s *sqlStore) Inbounds(ctx context.Context, ids []string) ([]*workflow.Inbound, error) {
 	out := make([]*workflow.Inbound, len(ids))
 	err := s.readFresh(ctx, fmt.Sprintf("load %d messages", len(ids)), func(t *tx) error {
+		found, err := loadInbounds(ctx, t, ids)
+		if err != nil {
+			return err
+		}
 		for i, id := range ids {
-			in, err := loadInbound(ctx, t, id)
-			if err != nil {
-				return fmt.Errorf("message %s: %w", id, err)
-			}
-			out[i] = in
+			out[i] = found[id]
 		}
 		return nil
 	})
@@ -540,48 +541,94 @@ func (s *sqlStore) Inbounds(ctx context.Context, ids []string) ([]*workflow.Inbo
 	return out, nil
 }
 
-// loadInbound loads a message for the engine; nil when it is not stored.
-func loadInbound(ctx context.Context, t *tx, messageID string) (*workflow.Inbound, error) {
-	var (
-		body      string
-		threadID  string
-		contactID sql.NullString
-		received  int64
-		previous  nanos
-	)
-	err := t.queryRow(ctx, "SELECT body, thread_id, contact_id, received_at, contact_previous_at FROM messages WHERE id = ?", messageID).
-		Scan(&body, &threadID, &contactID, &received, &previous)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	in := &workflow.Inbound{ReceivedAt: fromNanos(received), ContactPreviousAt: previous.Time()}
-	if err := json.Unmarshal([]byte(body), &in.Message); err != nil {
-		return nil, fmt.Errorf("decode the stored message: %w", err)
-	}
-	thread, err := loadThread(ctx, t, threadID)
-	if err != nil {
-		return nil, err
-	}
-	in.Thread = thread.Thread
-	if contactID.Valid {
-		if in.Contact, err = loadContact(ctx, t, contactID.String); err != nil {
-			return nil, err
+// inboundColumns are what the engine reads of a message: its own columns,
+// its thread's, and its contact's (NULL when it has none).
+var inboundColumns = "m.id, m.body, m.received_at, m.contact_previous_at, " + qualified("t", threadColumns) +
+	", c.id, c.name, c.email, c.phone, c.handle, c.messages"
+
+// loadInbounds loads messages for the engine, each with its thread and
+// contact, by id; one that is not stored is missing. The ids are asked in
+// lists padded to a power of two with an id no message has, so that a few
+// prepared statements serve every batch size.
+func loadInbounds(ctx context.Context, t *tx, ids []string) (map[string]*workflow.Inbound, error) {
+	out := make(map[string]*workflow.Inbound, len(ids))
+	for _, c := range t.d.chunks(len(ids), 1) {
+		args := make([]any, 1<<bits.Len(uint(c[1]-c[0]-1)))
+		for i := range args {
+			args[i] = ""
+			if c[0]+i < c[1] {
+				args[i] = ids[c[0]+i]
+			}
 		}
+		rows, err := t.query(ctx, "SELECT "+inboundColumns+` FROM messages m JOIN threads t ON t.id = m.thread_id
+LEFT JOIN contacts c ON c.id = m.contact_id WHERE m.id IN (`+list(len(args))+")", args...)
+		if err != nil {
+			return nil, fmt.Errorf("load messages: %w", err)
+		}
+		for rows.Next() {
+			in, err := scanInbound(rows)
+			if err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("load messages: %w", err)
+			}
+			out[in.Message.ID] = in
+		}
+		if err := closeRows(rows); err != nil {
+			return nil, fmt.Errorf("load messages: %w", err)
+		}
+	}
+	return out, nil
+}
+
+func scanInbound(sc scanner) (*workflow.Inbound, error) {
+	var (
+		id, body                              string
+		received                              int64
+		previous                              nanos
+		contactID, name, email, phone, handle sql.NullString
+		messages                              sql.NullInt64
+	)
+	th, err := scanThread(around{sc, []any{&id, &body, &received, &previous}, []any{&contactID, &name, &email, &phone, &handle, &messages}})
+	if err != nil {
+		return nil, err
+	}
+	in := &workflow.Inbound{ReceivedAt: fromNanos(received), ContactPreviousAt: previous.Time(), Thread: th.Thread}
+	if err := json.Unmarshal([]byte(body), &in.Message); err != nil {
+		return nil, fmt.Errorf("decode the stored message %s: %w", id, err)
+	}
+	in.Message.ID = id
+	if contactID.Valid {
+		in.Contact = workflow.Contact{ID: contactID.String, Name: name.String, Email: email.String, Phone: phone.String,
+			Handle: handle.String, Messages: int(messages.Int64)}
 	}
 	return in, nil
 }
 
-func loadContact(ctx context.Context, t *tx, id string) (workflow.Contact, error) {
-	c := workflow.Contact{ID: id}
-	err := t.queryRow(ctx, "SELECT name, email, phone, handle, messages FROM contacts WHERE id = ?", id).
-		Scan(&c.Name, &c.Email, &c.Phone, &c.Handle, &c.Messages)
-	if err != nil {
-		return c, fmt.Errorf("load contact %s: %w", id, err)
+// loadInbound loads a message for the engine; nil when it is not stored.
+func loadInbound(ctx context.Context, t *tx, messageID string) (*workflow.Inbound, error) {
+	found, err := loadInbounds(ctx, t, []string{messageID})
+	return found[messageID], err
+}
+
+// around scans a row whose columns are before's, then a scanner's, then
+// after's, so that one query can fill a type with a scanner of its own.
+type around struct {
+	sc            scanner
+	before, after []any
+}
+
+func (a around) Scan(dest ...any) error {
+	all := make([]any, 0, len(a.before)+len(dest)+len(a.after))
+	return a.sc.Scan(append(append(append(all, a.before...), dest...), a.after...)...)
+}
+
+// qualified prefixes each of a list of columns with a table alias.
+func qualified(alias, columns string) string {
+	fields := strings.Split(columns, ",")
+	for i, f := range fields {
+		fields[i] = alias + "." + strings.TrimSpace(f)
 	}
-	return c, nil
+	return strings.Join(fields, ", ")
 }
 
 func later(a, b time.Time) time.Time {

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"sync"
 )
 
@@ -60,20 +59,6 @@ func (s *session) exec(ctx context.Context, q string) error {
 		_, err = st.ExecContext(ctx)
 	}
 	return err
-}
-
-// changes returns how many rows the connection's statements have inserted,
-// updated or deleted since it opened.
-func (s *session) changes(ctx context.Context) (int64, error) {
-	var n int64
-	st, err := s.prepare(ctx, "SELECT total_changes()")
-	if err == nil {
-		err = st.QueryRowContext(ctx).Scan(&n)
-	}
-	if err != nil {
-		return 0, fmt.Errorf("count changes: %w", err)
-	}
-	return n, nil
 }
 
 func (s *session) close() error {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // errConflict makes a write transaction start over: it found that a
@@ -34,6 +35,19 @@ type tx struct {
 	sess    *session
 	d       *dialect
 	written int64
+	// dirty is set once a statement may have changed the database: a
+	// write that changed rows, any other statement that is not a SELECT
+	// (DDL; a write with RETURNING, run as a query). A group commit undoes
+	// a failed transaction only when it is dirty.
+	dirty bool
+}
+
+// mayWrite marks t dirty for a statement run as a query that is not a
+// SELECT.
+func (t *tx) mayWrite(q string) {
+	if !strings.HasPrefix(q, "SELECT") {
+		t.dirty = true
+	}
 }
 
 // prepared returns the statement to run q with, or nil to run it as text.
@@ -62,7 +76,11 @@ func (t *tx) exec(ctx context.Context, q string, args ...any) (int64, error) {
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
+		t.dirty = true
 		return 0, err
+	}
+	if n > 0 || !isDML(q) {
+		t.dirty = true
 	}
 	t.written += n
 	return n, nil
@@ -72,6 +90,7 @@ func (t *tx) exec(ctx context.Context, q string, args ...any) (int64, error) {
 // wrote).
 func (t *tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
 	q = t.d.rebind(q)
+	t.mayWrite(q)
 	if ctx, st := t.prepared(ctx, q, args); st != nil {
 		return st.QueryContext(ctx, args...)
 	}
@@ -80,10 +99,17 @@ func (t *tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error
 
 func (t *tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
 	q = t.d.rebind(q)
+	t.mayWrite(q)
 	if ctx, st := t.prepared(ctx, q, args); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}
 	return t.q.QueryRowContext(ctx, q, args...)
+}
+
+// isDML reports whether q inserts, updates or deletes rows, and so
+// changes nothing when it touches none.
+func isDML(q string) bool {
+	return strings.HasPrefix(q, "INSERT") || strings.HasPrefix(q, "UPDATE") || strings.HasPrefix(q, "DELETE")
 }
 
 // wrote counts rows written by a statement with RETURNING.

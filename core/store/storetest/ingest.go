@@ -30,6 +30,7 @@ var ingestTests = []test{
 	{"Ingest/Outbound", testIngestOutbound},
 	{"Ingest/UnusualText", testIngestUnusualText},
 	{"Inbound/NotFound", testInboundNotFound},
+	{"Inbound/Batch", testInboundBatch},
 }
 
 func testIngestNew(t *testing.T, s store.Store) {
@@ -481,4 +482,47 @@ func testInboundNotFound(t *testing.T, s store.Store) {
 	wantErr(t, "Thread of an unknown thread", err, store.ErrNotFound)
 	_, err = s.Explanation(ctx(t), "01JNOTSTORED0000000000000")
 	wantErr(t, "Explanation of an unknown message", err, store.ErrNotFound)
+}
+
+// Inbounds loads a batch in the order asked, each message with its own
+// thread and contact, whatever the batch's size and repeats.
+func testInboundBatch(t *testing.T, s store.Store) {
+	var stored []store.Ingested
+	for i, m := range []sdk.Message{msg("b1", "t1", "anna"), msg("b2", "t2", "bob"), msg("b3", "t1", "anna")} {
+		stored = append(stored, one(t, s, m, at(time.Duration(i)*time.Minute)))
+	}
+	const unknown = "01JNOTSTORED0000000000000"
+	ids := []string{stored[2].MessageID, unknown, stored[0].MessageID, stored[1].MessageID, stored[0].MessageID}
+	got, err := s.Inbounds(ctx(t), ids)
+	must(t, "Inbounds", err)
+	if len(got) != len(ids) {
+		t.Fatalf("Inbounds returned %d, want %d", len(got), len(ids))
+	}
+	want := map[string]store.Ingested{}
+	for _, in := range stored {
+		want[in.MessageID] = in
+	}
+	for i, id := range ids {
+		in := got[i]
+		if id == unknown {
+			if in != nil {
+				t.Errorf("Inbounds[%d] of an unknown message = %+v, want nil", i, in)
+			}
+			continue
+		}
+		w := want[id]
+		switch {
+		case in == nil:
+			t.Errorf("Inbounds[%d] = nil, want message %s", i, id)
+		case in.Message.ID != id || in.Thread.ID != w.ThreadID || in.Contact.ID != w.ContactID:
+			t.Errorf("Inbounds[%d] = message %s, thread %s, contact %s; want %s, %s, %s", i, in.Message.ID, in.Thread.ID, in.Contact.ID, id, w.ThreadID, w.ContactID)
+		}
+	}
+	if got[0].Contact.Name != "Buyer anna" || got[0].Contact.Messages != 2 || got[0].Thread.Messages != 2 || got[3].Thread.Messages != 1 {
+		t.Errorf("contact %+v, threads with %d and %d messages; want Buyer anna with 2, threads with 2 and 1",
+			got[0].Contact, got[0].Thread.Messages, got[3].Thread.Messages)
+	}
+	if !got[2].ReceivedAt.Equal(t0) || got[2].Message.Text != "Hello from anna" {
+		t.Errorf("message %s received %s with text %q", got[2].Message.ID, got[2].ReceivedAt, got[2].Message.Text)
+	}
 }
