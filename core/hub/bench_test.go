@@ -138,16 +138,16 @@ func (p *pipeline) wait(b *testing.B, n int) {
 
 // BenchmarkPipelineThroughput pushes 2,000 messages an iteration, in
 // webhook batches of 100, and reports messages per second from the first
-// webhook to the last reply; the SQL rows written per message; and the
-// floor those rows allow, measured in the same run: the store's batched
-// write rate (rows per second of 100-message Ingest transactions on a
-// SQLite file of its own) divided by the rows a message costs; and the CPU
-// time a message costs this process (the hub, with the benchmark's webhook
-// sender and shop) and the plugins.
+// webhook to the last reply; the SQL rows written, and the statements run
+// by write transactions, per message; the floor those rows allow, measured
+// in the same run: the store's batched write rate (rows per second of
+// 100-message Ingest transactions on a SQLite file of its own) divided by
+// the rows a message costs; and the CPU time a message costs this process
+// (the hub, with the benchmark's webhook sender and shop) and the plugins.
 func BenchmarkPipelineThroughput(b *testing.B) {
 	rowsPerSecond := storeWriteRate(b)
 	p := newPipeline(b)
-	rows0 := p.rowsWritten(b)
+	rows0, stmts0 := p.written(b)
 	const perRun, batch = 2000, 100
 	n := 0
 	host0, plugins0 := cpuTimes(b)
@@ -166,10 +166,12 @@ func BenchmarkPipelineThroughput(b *testing.B) {
 	host, plugins := cpuTimes(b)
 	// Replies are finished (stored as sent) just after the shop has them.
 	p.settle(b)
-	rowsPerMsg := float64(p.rowsWritten(b)-rows0) / float64(n)
+	rows, stmts := p.written(b)
+	rowsPerMsg := float64(rows-rows0) / float64(n)
 	floor := rowsPerSecond / rowsPerMsg
 	b.ReportMetric(rate, "msgs/s")
 	b.ReportMetric(rowsPerMsg, "rows/msg")
+	b.ReportMetric(float64(stmts-stmts0)/float64(n), "write-statements/msg")
 	b.ReportMetric(rowsPerSecond, "store-rows/s")
 	b.ReportMetric(floor, "floor-msgs/s")
 	b.ReportMetric(floor/rate, "floor/rate")
@@ -211,12 +213,14 @@ func cpuTimes(b *testing.B) (self, children time.Duration) {
 // Linux everywhere.
 const clockTicks = 100
 
-func (p *pipeline) rowsWritten(b *testing.B) int64 {
+// written returns the rows the store has written and the statements its
+// write transactions have run.
+func (p *pipeline) written(b *testing.B) (rows, statements int64) {
 	st, err := p.hub.store.Stats(context.Background())
 	if err != nil {
 		b.Fatal(err)
 	}
-	return st.RowsWritten
+	return st.RowsWritten, st.WriteStatements
 }
 
 // settle waits until the store has every reply finished: steps executed

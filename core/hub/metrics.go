@@ -58,17 +58,18 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 // storeGauges reads the store's backlog when /metrics is scraped.
 type storeGauges struct {
 	stats func(context.Context) (store.Stats, error)
-	descs [6]*prometheus.Desc
+	descs [7]*prometheus.Desc
 }
 
 func newStoreGauges(stats func(context.Context) (store.Stats, error)) *storeGauges {
-	return &storeGauges{stats: stats, descs: [6]*prometheus.Desc{
+	return &storeGauges{stats: stats, descs: [7]*prometheus.Desc{
 		prometheus.NewDesc("switchboard_steps_pending", "Planned steps waiting for their due time or a retry.", nil, nil),
 		prometheus.NewDesc("switchboard_steps_queued", "Steps handed to the queue, not yet begun.", nil, nil),
 		prometheus.NewDesc("switchboard_steps_running", "Steps a worker has begun and not finished.", nil, nil),
 		prometheus.NewDesc("switchboard_dead_letters", "Steps that failed for good, waiting for a person.", nil, nil),
 		prometheus.NewDesc("switchboard_outbox_rows", "Stored work not yet published to the queue.", nil, nil),
 		prometheus.NewDesc("switchboard_store_rows_written_total", "Rows the store inserted, updated or deleted since the hub started.", nil, nil),
+		prometheus.NewDesc("switchboard_store_write_statements_total", "SQL statements the store's write transactions ran since the hub started.", nil, nil),
 	}}
 }
 
@@ -92,6 +93,7 @@ func (g *storeGauges) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(g.descs[i], prometheus.GaugeValue, float64(v))
 	}
 	ch <- prometheus.MustNewConstMetric(g.descs[5], prometheus.CounterValue, float64(st.RowsWritten))
+	ch <- prometheus.MustNewConstMetric(g.descs[6], prometheus.CounterValue, float64(st.WriteStatements))
 }
 
 func (m *metrics) sent(connector, account string, latency time.Duration) {

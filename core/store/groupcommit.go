@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 )
 
 // maxGroup bounds how many write transactions one commit carries.
@@ -34,6 +35,9 @@ type groupCommitter struct {
 	// committed, when set, is called after every commit (from the loop;
 	// it must not block).
 	committed func()
+
+	// statements counts those the transactions ran (Stats.WriteStatements).
+	statements atomic.Int64
 
 	mu      sync.Mutex // held while the connection is in use
 	once    sync.Once
@@ -156,6 +160,7 @@ func (g *groupCommitter) commitGroup(group []*writeReq) bool {
 		}
 		t := &tx{q: g.sess.conn, sess: g.sess, d: g.d}
 		r.err = r.fn(t)
+		g.statements.Add(t.statements)
 		if r.err == nil {
 			r.written = t.written
 			continue

@@ -60,8 +60,9 @@ type sqlStore struct {
 	log         hclog.Logger
 	ids         *ids
 	// written counts rows inserted, updated or deleted by committed
-	// transactions, for the benchmarks' rows-per-message figure.
-	written atomic.Int64
+	// transactions, and statements those run by write transactions, for
+	// the benchmarks' per-message figures.
+	written, statements atomic.Int64
 }
 
 // Open opens (creating when needed) the store at url and brings its schema

@@ -47,7 +47,10 @@ func (s *sqlStore) WorkflowOverrides(ctx context.Context) (map[string]bool, erro
 // published and not yet begun, RunningSteps those begun (attempted),
 // DeadLetters the dead ones, Outbox the rows not yet published.
 func (s *sqlStore) Stats(ctx context.Context) (Stats, error) {
-	st := Stats{RowsWritten: s.written.Load()}
+	st := Stats{RowsWritten: s.written.Load(), WriteStatements: s.statements.Load()}
+	if s.writer != nil {
+		st.WriteStatements += s.writer.statements.Load()
+	}
 	err := s.read(ctx, "stats", func(t *tx) error {
 		return t.queryRow(ctx, `SELECT
     (SELECT COUNT(*) FROM steps WHERE state = 'pending') + (SELECT COUNT(*) FROM steps WHERE state = 'retrying'),

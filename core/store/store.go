@@ -296,6 +296,10 @@ type Stats struct {
 	// RowsWritten counts the rows this store inserted, updated or deleted
 	// in committed transactions since it opened.
 	RowsWritten int64
+	// WriteStatements counts the SQL statements its write transactions ran
+	// since it opened, BEGIN and COMMIT aside (on SQLite, with the reads of
+	// fresh rows that run on the writer's connection).
+	WriteStatements int64
 }
 
 // Errors callers act on.

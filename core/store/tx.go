@@ -32,9 +32,10 @@ type tx struct {
 	// sess, on SQLite, keeps the statements prepared. Its statements run
 	// on contexts that are never cancelled: SQLite answers an interrupted
 	// write by rolling back the whole transaction.
-	sess    *session
-	d       *dialect
-	written int64
+	sess       *session
+	d          *dialect
+	written    int64
+	statements int64 // run, for Stats.WriteStatements
 	// dirty is set once a statement may have changed the database: a
 	// write that changed rows, any other statement that is not a SELECT
 	// (DDL; a write with RETURNING, run as a query). A group commit undoes
@@ -62,6 +63,7 @@ func (t *tx) prepared(ctx context.Context, q string, args []any) (context.Contex
 // exec runs a statement that writes and counts the rows it touched.
 func (t *tx) exec(ctx context.Context, q string, args ...any) (int64, error) {
 	q = t.d.rebind(q)
+	t.statements++
 	var (
 		res sql.Result
 		err error
@@ -90,6 +92,7 @@ func (t *tx) exec(ctx context.Context, q string, args ...any) (int64, error) {
 // wrote).
 func (t *tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
 	q = t.d.rebind(q)
+	t.statements++
 	t.mayWrite(q)
 	if ctx, st := t.prepared(ctx, q, args); st != nil {
 		return st.QueryContext(ctx, args...)
@@ -99,6 +102,7 @@ func (t *tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error
 
 func (t *tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
 	q = t.d.rebind(q)
+	t.statements++
 	t.mayWrite(q)
 	if ctx, st := t.prepared(ctx, q, args); st != nil {
 		return st.QueryRowContext(ctx, args...)
@@ -147,6 +151,7 @@ func (s *sqlStore) writeOnce(ctx context.Context, fn func(*tx) error) (err error
 	}
 	t := &tx{q: sqlTx, d: s.d}
 	defer func() {
+		s.statements.Add(t.statements)
 		if err != nil {
 			sqlTx.Rollback()
 		}

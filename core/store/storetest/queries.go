@@ -218,21 +218,28 @@ func countText(msgs []sdk.Message, text string) int {
 // contact and identity, an outbox row, a pending evaluation), and none for
 // a repeat of it.
 func testRowsWritten(t *testing.T, s store.Store) {
-	rows := func() int64 {
+	counts := func() (rows, statements int64) {
 		st, err := s.Stats(ctx(t))
 		if err != nil {
 			t.Fatalf("Stats: %v", err)
 		}
-		return st.RowsWritten
+		return st.RowsWritten, st.WriteStatements
 	}
-	before := rows()
+	rows0, stmts0 := counts()
 	one(t, s, msg("rw-1", "rw-t", "anna"), t0)
-	after := rows()
-	if n := after - before; n < 5 {
+	rows1, stmts1 := counts()
+	if n := rows1 - rows0; n < 5 {
 		t.Errorf("a new message wrote %d rows; want at least 5", n)
 	}
+	if n := stmts1 - stmts0; n < 5 {
+		t.Errorf("a new message took %d statements; want at least one per table written", n)
+	}
 	ingestAt(t, s, t0, msg("rw-1", "rw-t", "anna"))
-	if n := rows() - after; n != 0 {
+	rows2, stmts2 := counts()
+	if n := rows2 - rows1; n != 0 {
 		t.Errorf("a repeated message wrote %d rows; want none", n)
+	}
+	if stmts2 == stmts1 {
+		t.Error("a repeated message took no statement; want the look-up that finds it stored")
 	}
 }

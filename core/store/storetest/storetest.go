@@ -193,7 +193,7 @@ func stats(t *testing.T, s store.Store) store.Stats {
 	if err != nil {
 		t.Fatalf("Stats: %v", err)
 	}
-	st.RowsWritten = 0
+	st.RowsWritten, st.WriteStatements = 0, 0
 	return st
 }
 
