@@ -4,6 +4,7 @@ import (
 	"context"
 	"maps"
 	"sync"
+	"time"
 )
 
 // attempts are the steps this hub's workers are executing, by key with the
@@ -25,6 +26,14 @@ func (a *attempts) hold(key string, count int) {
 	a.held[key] = count
 }
 
+// holds reports whether a run of this hub holds the step.
+func (a *attempts) holds(key string) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	_, ok := a.held[key]
+	return ok
+}
+
 // release forgets a step once its run is over, unless another run of this
 // hub holds it by now (it took the step over at a later count).
 func (a *attempts) release(key string, count int) {
@@ -42,12 +51,13 @@ func (a *attempts) snapshot() map[string]int {
 }
 
 // renewAttempts extends the lease of the held steps every quarter of the
-// store's attempt lease (30 s of the default two minutes) on the hub's
+// store's attempt lease (30 s of the default two minutes; at least a
+// second) on the hub's
 // clock, until ctx ends: a renewal that fails, or is late, leaves three
 // more chances before the lease runs out. A hub that dies renews nothing,
 // and its steps are taken over once their lease has run out.
 func (h *Hub) renewAttempts(ctx context.Context) {
-	every := h.store.AttemptLease() / 4
+	every := max(h.store.AttemptLease()/4, time.Second)
 	for {
 		select {
 		case <-ctx.Done():

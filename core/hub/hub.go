@@ -275,12 +275,19 @@ func (h *Hub) Run(ctx context.Context) error {
 }
 
 // deadLetterDelivery records a step that the queue delivered too often
-// without an outcome (its workers kept failing to reach the store, or kept
-// dying) as a dead letter. A step that a live worker, of this hub or
-// another, still runs is left to it: the deliveries found it held, and its
-// outcome is still to come.
+// without an outcome, its workers dying with it, as a dead letter. A step
+// that a live worker, of this hub or another, still runs is left to it:
+// the deliveries found it held, and its outcome is still to come. One that
+// never began (its workers could not reach the store) stays queued, and
+// the scheduler's requeue hands it to the queue again.
 func (h *Hub) deadLetterDelivery(ctx context.Context, p []byte) error {
 	key := string(p)
+	if h.attempts.holds(key) {
+		// Even should its lease have run out: its renewals failed, and the
+		// store may be what the deliveries could not reach.
+		h.log.Warn("the queue gave up on a step this hub is running; leaving it to its worker", "step", key)
+		return nil
+	}
 	st, err := h.store.GiveUp(ctx, key, h.clock.Now(), "the queue delivered it too many times without an outcome")
 	switch {
 	case errors.Is(err, store.ErrStepHeld):

@@ -675,7 +675,15 @@ func TestAStepTheQueueGaveUpOnIsDeadLetteredUnlessRunning(t *testing.T) {
 	if got := h.metric(t, "switchboard_dead_letters_total"); got != 0 {
 		t.Errorf("dead letters counted: %v, want 0", got)
 	}
-	clk.Advance(time.Second) // its worker died with it: the lease runs out
+	clk.Advance(time.Second) // the lease runs out
+	h.attempts.hold(key, 1)  // yet a worker of this hub still runs it: its renewals failed
+	if err := h.deadLetterDelivery(ctx, []byte(key)); err != nil {
+		t.Fatal(err)
+	}
+	if state, _ := stepState(t, path, key); state != string(store.StepAttempted) {
+		t.Errorf("a step this hub runs is %s after the queue gave up on it, want still attempted", state)
+	}
+	h.attempts.release(key, 1) // its worker died with it
 	if err := h.deadLetterDelivery(ctx, []byte(key)); err != nil {
 		t.Fatal(err)
 	}
@@ -781,10 +789,11 @@ func TestAStepWaitingPastItsLeaseIsNotTakenOver(t *testing.T) {
 			// Three leases, and at least three of the scheduler's looks for
 			// abandoned steps (every minute), pass on the hub's clock while
 			// the shop keeps the reply waiting, 7 s at a time: out of step
-			// with both, so that a look may come well after a renewal.
+			// with both, so that a look may come well after a renewal at a
+			// fixed 30 s.
 			for end := clk.Now().Add(max(3*lease, 3*time.Minute)); clk.Now().Before(end); {
 				clk.Advance(7 * time.Second)
-				time.Sleep(10 * time.Millisecond) // lets the scheduler and the renewer see the time
+				time.Sleep(20 * time.Millisecond) // lets the scheduler and the renewer see the time
 			}
 			release()
 			eventually(t, "the step to be done, and nothing else to be at work", func() bool {

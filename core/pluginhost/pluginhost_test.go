@@ -268,8 +268,11 @@ func TestPluginDoesNotSeeHostEnvironment(t *testing.T) {
 // A plugin is told the host's log level, over any its configuration
 // gives, so that it does not write the lines the host would drop.
 func TestPluginLogsAtTheHostsLevel(t *testing.T) {
-	for _, level := range []hclog.Level{hclog.Warn, hclog.Debug} {
-		logger := hclog.New(&hclog.LoggerOptions{Level: level, Output: io.Discard})
+	for _, level := range []hclog.Level{hclog.Warn, hclog.Debug, hclog.Off} {
+		logger := hclog.NewNullLogger() // what a host without a logger uses
+		if level != hclog.Off {
+			logger = hclog.New(&hclog.LoggerOptions{Level: level, Output: io.Discard})
+		}
 		c, _ := start(t, Spec{Env: map[string]string{sdk.LogLevelEnv: "trace"}}, Options{Logger: logger})
 		got := strings.Join(checkSummaries(t, c), "\n")
 		if want := "env " + sdk.LogLevelEnv + "=" + level.String(); !strings.Contains(got, want) {

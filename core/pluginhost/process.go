@@ -50,8 +50,13 @@ type process struct {
 // launch starts the plugin and completes the handshake.
 func launch(spec Spec, opts *Options) (*process, error) {
 	cmd := exec.Command(spec.Path)
-	// The host's level last: it wins over a configured value.
-	cmd.Env = append(envList(spec.Env), sdk.LogLevelEnv+"="+opts.Logger.GetLevel().String())
+	// The host's level last: it wins over a configured value. A host that
+	// logs nothing (no level) wants nothing written.
+	level := opts.Logger.GetLevel()
+	if level == hclog.NoLevel {
+		level = hclog.Off
+	}
+	cmd.Env = append(envList(spec.Env), sdk.LogLevelEnv+"="+level.String())
 	cmd.SysProcAttr = procAttr()
 	var secure *plugin.SecureConfig
 	if spec.SHA256 != "" {

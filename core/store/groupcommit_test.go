@@ -2,10 +2,12 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -68,13 +70,9 @@ func TestGroupCommitKeepsEachTransactionAUnit(t *testing.T) {
 						return err
 					}
 					return fmt.Errorf("undone %d", i)
-				case 4: // fails after a write that changed nothing, and a read
-					if _, err := t.exec(ctx, "UPDATE scratch SET n = n WHERE n = ?", -1); err != nil {
-						return err
-					}
-					var n int
-					if err := t.queryRow(ctx, "SELECT COUNT(*) FROM scratch").Scan(&n); err != nil {
-						return err
+				case 4: // fails after a statement that failed
+					if _, err := t.exec(ctx, "INSERT INTO scratch (n) VALUES (?)", 1000); err == nil {
+						return errors.New("inserted a key twice")
 					}
 					return fmt.Errorf("refused %d", i)
 				}
@@ -123,6 +121,78 @@ func TestGroupCommitKeepsEachTransactionAUnit(t *testing.T) {
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("stored %v, want %v", got, want)
+	}
+}
+
+// TestGroupCommitKeepsAGroupWhenAFailureWroteNothing: a transaction that
+// fails after statements that changed nothing (a write that matched no row,
+// a write with RETURNING that returned none, a read) leaves the group be:
+// the others commit with it, each run once.
+func TestGroupCommitKeepsAGroupWhenAFailureWroteNothing(t *testing.T) {
+	ctx := context.Background()
+	st, err := Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "hub.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	s := st.(*sqlStore)
+	if err := s.write(ctx, "create", false, func(t *tx) error {
+		_, err := t.exec(ctx, "CREATE TABLE scratch (n INTEGER PRIMARY KEY)")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	gate, holding := make(chan struct{}), make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		_ = s.write(ctx, "hold", false, func(t *tx) error {
+			close(holding)
+			<-gate
+			return nil
+		})
+	})
+	<-holding
+	var runs [2]atomic.Int32
+	errs := make([]error, 3)
+	for i := range 3 {
+		wg.Go(func() {
+			errs[i] = s.write(ctx, "scratch", false, func(t *tx) error {
+				if i < 2 {
+					runs[i].Add(1)
+					_, err := t.exec(ctx, "INSERT INTO scratch (n) VALUES (?)", i)
+					return err
+				}
+				if _, err := t.exec(ctx, "UPDATE scratch SET n = n WHERE n = ?", -1); err != nil {
+					return err
+				}
+				var n int
+				if err := t.queryRow(ctx, "UPDATE scratch SET n = n WHERE n = ? RETURNING n", -1).Scan(&n); !errors.Is(err, sql.ErrNoRows) {
+					return fmt.Errorf("UPDATE … RETURNING of no row: %v", err)
+				}
+				if err := t.queryRow(ctx, "SELECT COUNT(*) FROM scratch").Scan(&n); err != nil {
+					return err
+				}
+				return errors.New("refused")
+			})
+		})
+		// Queued in order: the failure runs after the others in the group.
+		deadline := time.Now().Add(10 * time.Second)
+		for len(s.writer.reqs) < i+1 {
+			if time.Now().After(deadline) {
+				t.Fatal("the transactions did not queue")
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	close(gate)
+	wg.Wait()
+	if errs[0] != nil || errs[1] != nil || errs[2] == nil || errs[2].Error() != "store: scratch: refused" {
+		t.Fatalf("errors %v, want the third transaction refused alone", errs)
+	}
+	for i := range runs {
+		if n := runs[i].Load(); n != 1 {
+			t.Errorf("transaction %d ran %d times, want once: the group was rolled back", i, n)
+		}
 	}
 }
 

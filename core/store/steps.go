@@ -471,15 +471,12 @@ func (s *sqlStore) GiveUp(ctx context.Context, key string, now time.Time, reason
 		if err != nil {
 			return err
 		}
-		switch st.State {
-		case StepQueued:
-		case StepAttempted:
-			if since := now.Sub(st.attemptedAt); !st.attemptedAt.IsZero() && since < s.lease {
-				return fmt.Errorf("a worker began or renewed it at %s, %s ago, within the lease of %s: %w",
-					st.attemptedAt.Format(time.RFC3339Nano), since, s.lease, ErrStepHeld)
-			}
-		default:
-			return nil // finished, dead, or waiting for a later delivery
+		if st.State != StepAttempted {
+			return nil // never begun (Requeue queues it again), or a stale delivery
+		}
+		if since := now.Sub(st.attemptedAt); !st.attemptedAt.IsZero() && since < s.lease {
+			return fmt.Errorf("a worker began or renewed it at %s, %s ago, within the lease of %s: %w",
+				st.attemptedAt.Format(time.RFC3339Nano), since, s.lease, ErrStepHeld)
 		}
 		if _, err := t.exec(ctx, "UPDATE steps SET state = 'dead', last_error = ?, updated_at = ? WHERE key = ?", clean(reason), stamp(now), key); err != nil {
 			return fmt.Errorf("update step: %w", err)

@@ -108,12 +108,15 @@ type Store interface {
 	Retry(ctx context.Context, key string, retryAt time.Time, reason string, dead bool) error
 
 	// GiveUp dead-letters a step the queue delivered too often without an
-	// outcome, with reason, and returns it; nil when there was nothing to
-	// give up on (the step is finished, dead already, or waits for a later
-	// time, and the delivery was stale). A step attempted less than the
-	// lease ago is held by a live worker, on this node or another, whose
-	// outcome is still to come: ErrStepHeld, and it is left to that worker
-	// (or, if the worker dies, to Requeue once the lease has run out).
+	// outcome — begun, and its workers kept dying with it — with reason,
+	// and returns it. A step attempted less than the lease ago is held by
+	// a live worker, on this node or another, whose outcome is still to
+	// come: ErrStepHeld, and it is left to that worker (or, if the worker
+	// dies, to Requeue once the lease has run out). Any other step is left
+	// as it is and nil returned: one still queued never began (its workers
+	// could not reach the store, say) and Requeue hands it to the queue
+	// again; one finished, dead, or waiting for a later time was a stale
+	// delivery.
 	GiveUp(ctx context.Context, key string, now time.Time, reason string) (*Step, error)
 
 	// Outputs returns the outputs of a message's earlier action steps in a
@@ -297,8 +300,9 @@ type Stats struct {
 	// in committed transactions since it opened.
 	RowsWritten int64
 	// WriteStatements counts the SQL statements its write transactions ran
-	// since it opened, BEGIN and COMMIT aside (on SQLite, with the reads of
-	// fresh rows that run on the writer's connection).
+	// since it opened, BEGIN and COMMIT aside, runs again after conflicts
+	// or a group's rollback included (on SQLite, with the reads of fresh
+	// rows that run on the writer's connection).
 	WriteStatements int64
 }
 

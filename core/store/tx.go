@@ -37,18 +37,12 @@ type tx struct {
 	written    int64
 	statements int64 // run, for Stats.WriteStatements
 	// dirty is set once a statement may have changed the database: a
-	// write that changed rows, any other statement that is not a SELECT
-	// (DDL; a write with RETURNING, run as a query). A group commit undoes
-	// a failed transaction only when it is dirty.
+	// write that changed rows, a write with RETURNING that returned one
+	// (through queryRow) or any (through query), any other statement that
+	// is not a SELECT (DDL), and any statement that failed to run (SQLite
+	// may have rolled back the whole transaction). A group commit undoes a
+	// failed transaction only when it is dirty.
 	dirty bool
-}
-
-// mayWrite marks t dirty for a statement run as a query that is not a
-// SELECT.
-func (t *tx) mayWrite(q string) {
-	if !strings.HasPrefix(q, "SELECT") {
-		t.dirty = true
-	}
 }
 
 // prepared returns the statement to run q with, or nil to run it as text.
@@ -74,6 +68,7 @@ func (t *tx) exec(ctx context.Context, q string, args ...any) (int64, error) {
 		res, err = t.q.ExecContext(ctx, q, args...)
 	}
 	if err != nil {
+		t.dirty = true
 		return 0, err
 	}
 	n, err := res.RowsAffected()
@@ -93,21 +88,46 @@ func (t *tx) exec(ctx context.Context, q string, args ...any) (int64, error) {
 func (t *tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
 	q = t.d.rebind(q)
 	t.statements++
-	t.mayWrite(q)
+	if !strings.HasPrefix(q, "SELECT") {
+		t.dirty = true
+	}
 	if ctx, st := t.prepared(ctx, q, args); st != nil {
 		return st.QueryContext(ctx, args...)
 	}
 	return t.q.QueryContext(ctx, q, args...)
 }
 
-func (t *tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+// queryRow runs a statement that returns at most one row; the caller must
+// Scan it.
+func (t *tx) queryRow(ctx context.Context, q string, args ...any) row {
 	q = t.d.rebind(q)
 	t.statements++
-	t.mayWrite(q)
-	if ctx, st := t.prepared(ctx, q, args); st != nil {
-		return st.QueryRowContext(ctx, args...)
+	r := row{}
+	if !strings.HasPrefix(q, "SELECT") {
+		r.writer = t
 	}
-	return t.q.QueryRowContext(ctx, q, args...)
+	if ctx, st := t.prepared(ctx, q, args); st != nil {
+		r.Row = st.QueryRowContext(ctx, args...)
+	} else {
+		r.Row = t.q.QueryRowContext(ctx, q, args...)
+	}
+	return r
+}
+
+// row is queryRow's row. A write with RETURNING marks its transaction
+// dirty when it returns a row, or fails: one that returns none (no row
+// matched, or a conflict did nothing) changed nothing.
+type row struct {
+	*sql.Row
+	writer *tx // for a statement that is not a SELECT
+}
+
+func (r row) Scan(dest ...any) error {
+	err := r.Row.Scan(dest...)
+	if r.writer != nil && !errors.Is(err, sql.ErrNoRows) {
+		r.writer.dirty = true
+	}
+	return err
 }
 
 // isDML reports whether q inserts, updates or deletes rows, and so
