@@ -70,11 +70,10 @@ ON CONFLICT (workflow) DO UPDATE SET workflow = excluded.workflow RETURNING tota
 			}
 			return nil
 		}
+		// The granted verdict is what the breaker counts (the partial index
+		// reply_verdicts_granted).
 		if _, err := t.exec(ctx, "UPDATE reply_claims SET claimed_at = ?, step_key = ? WHERE thread_id = ?", stamp(c.At), c.Key, c.ThreadID); err != nil {
 			return fmt.Errorf("record claim: %w", err)
-		}
-		if _, err := t.exec(ctx, "INSERT INTO reply_breaker_events (step_key, workflow, at) VALUES (?, ?, ?)", c.Key, c.Workflow, stamp(c.At)); err != nil {
-			return fmt.Errorf("record reply for the breaker: %w", err)
 		}
 		if b != nil {
 			b.total++
@@ -129,7 +128,8 @@ type breaker struct {
 // Claims are nearly in time order; one from a clock behind mark counts the
 // replies between since and mark on top.
 func (b *breaker) recent(ctx context.Context, t *tx, workflowName string, since int64) (int64, error) {
-	const between = "SELECT COUNT(*) FROM reply_breaker_events WHERE workflow = ? AND at > ? AND at <= ?"
+	// The bare "ok" matches the partial index's condition in both dialects.
+	const between = "SELECT COUNT(*) FROM reply_verdicts WHERE workflow = ? AND ok AND at > ? AND at <= ?"
 	var n int64
 	if since > b.mark {
 		if err := t.queryRow(ctx, between, workflowName, b.mark, since).Scan(&n); err != nil {

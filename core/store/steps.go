@@ -83,22 +83,27 @@ func (s *sqlStore) Plan(ctx context.Context, messageID string, d workflow.Decisi
 	var begun []*Step
 	err = s.write(ctx, what, false, func(t *tx) error {
 		begun = begun[:0]
-		var threadID string
-		err := t.queryRow(ctx, "SELECT thread_id FROM messages WHERE id = ?", messageID).Scan(&threadID)
-		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("message %s: %w", messageID, ErrNotFound)
-		}
+		// Inserted from the message's row: one that is not stored inserts
+		// nothing, which is asked about only then (or on a replan).
+		n, err := t.exec(ctx, "INSERT INTO explanations (message_id, body, created_at) SELECT id, ?, ? FROM messages WHERE id = ? ON CONFLICT DO NOTHING",
+			explanation, stamp(now), messageID)
 		if err != nil {
-			return fmt.Errorf("load message: %w", err)
-		}
-		if _, err := t.exec(ctx, "INSERT INTO explanations (message_id, body, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-			messageID, explanation, stamp(now)); err != nil {
 			return fmt.Errorf("store explanation: %w", err)
+		}
+		if n == 0 {
+			var one int
+			err := t.queryRow(ctx, "SELECT 1 FROM messages WHERE id = ?", messageID).Scan(&one)
+			if errors.Is(err, sql.ErrNoRows) {
+				return fmt.Errorf("message %s: %w", messageID, ErrNotFound)
+			}
+			if err != nil {
+				return fmt.Errorf("load message: %w", err)
+			}
 		}
 		if _, err := t.exec(ctx, "DELETE FROM pending_evaluations WHERE message_id = ?", messageID); err != nil {
 			return fmt.Errorf("mark message evaluated: %w", err)
 		}
-		inserted := map[string]bool{}
+		inserted := map[string]string{} // key → thread
 		const cols = 11
 		for _, c := range s.d.chunks(len(steps), cols) {
 			args := make([]any, 0, (c[1]-c[0])*cols)
@@ -109,20 +114,22 @@ func (s *sqlStore) Plan(ctx context.Context, messageID string, d workflow.Decisi
 				if !p.DueAt.After(now) {
 					state, attempts, attempted = StepAttempted, 1, stamp(now)
 				}
-				args = append(args, p.Key, messageID, threadID, p.Workflow, p.Step, stamp(p.DueAt), string(state), attempts, attempted, stamp(now), stamp(now))
+				args = append(args, p.Key, messageID, messageID, p.Workflow, p.Step, stamp(p.DueAt), string(state), attempts, attempted, stamp(now), stamp(now))
 			}
+			// Each row's thread is its message's (the third value).
+			values := strings.ReplaceAll(placeholders(c[1]-c[0], cols), "(?, ?, ?, ", "(?, ?, (SELECT thread_id FROM messages WHERE id = ?), ")
 			rows, err := t.query(ctx, `INSERT INTO steps (key, message_id, thread_id, workflow, step, due_at, state, attempts, attempted_at, created_at, updated_at)
-VALUES `+placeholders(c[1]-c[0], cols)+` ON CONFLICT (key) DO NOTHING RETURNING key`, args...)
+VALUES `+values+` ON CONFLICT (key) DO NOTHING RETURNING key, thread_id`, args...)
 			if err != nil {
 				return fmt.Errorf("insert steps: %w", err)
 			}
 			for rows.Next() {
-				var key string
-				if err := rows.Scan(&key); err != nil {
+				var key, thread string
+				if err := rows.Scan(&key, &thread); err != nil {
 					rows.Close()
 					return fmt.Errorf("insert steps: %w", err)
 				}
-				inserted[key] = true
+				inserted[key] = thread
 				t.wrote(1)
 			}
 			if err := closeRows(rows); err != nil {
@@ -130,8 +137,8 @@ VALUES `+placeholders(c[1]-c[0], cols)+` ON CONFLICT (key) DO NOTHING RETURNING 
 			}
 		}
 		for _, p := range steps {
-			if inserted[p.Key] && !p.DueAt.After(now) {
-				begun = append(begun, &Step{Planned: p, ThreadID: threadID, State: StepAttempted, Attempts: 1, UpdatedAt: now})
+			if thread, ok := inserted[p.Key]; ok && !p.DueAt.After(now) {
+				begun = append(begun, &Step{Planned: p, ThreadID: thread, State: StepAttempted, Attempts: 1, UpdatedAt: now})
 			}
 		}
 		return nil
