@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 
@@ -32,13 +31,27 @@ func (s *sqlStore) ClaimReply(ctx context.Context, c workflow.ReplyClaim) (workf
 	err := s.write(ctx, what, true, func(t *tx) error {
 		// The row is created or touched, and so locked (on PostgreSQL), in
 		// one statement, so that the lock holds even for a thread's first
-		// claim.
-		var last nanos
+		// claim. The verdict of an earlier claim with this key comes with
+		// it. On PostgreSQL, one that a concurrent claim committed while
+		// this one waited for the lock is not seen (the statement's
+		// snapshot is older): this claim then fails to record its own
+		// verdict, and runs again (conflicts) to find it.
+		var (
+			last   nanos
+			ok     sql.NullBool
+			reason sql.NullString
+		)
 		if err := t.queryRow(ctx, `INSERT INTO reply_claims (thread_id) VALUES (?)
-ON CONFLICT (thread_id) DO UPDATE SET thread_id = excluded.thread_id RETURNING claimed_at`, c.ThreadID).Scan(&last); err != nil {
+ON CONFLICT (thread_id) DO UPDATE SET thread_id = excluded.thread_id
+RETURNING claimed_at, (SELECT ok FROM reply_verdicts WHERE step_key = ?), (SELECT reason FROM reply_verdicts WHERE step_key = ?)`,
+			c.ThreadID, c.Key, c.Key).Scan(&last, &ok, &reason); err != nil {
 			return fmt.Errorf("lock claim row: %w", err)
 		}
 		t.wrote(1)
+		if ok.Valid {
+			v = workflow.Verdict{OK: ok.Bool, Reason: reason.String}
+			return nil
+		}
 		var b *breaker
 		if c.BreakerLimit > 0 {
 			b = &breaker{}
@@ -48,15 +61,7 @@ ON CONFLICT (workflow) DO UPDATE SET workflow = excluded.workflow RETURNING tota
 			}
 			t.wrote(1)
 		}
-		// Asked after the locks: a concurrent claim with this key has
-		// committed its verdict by now.
-		err := t.queryRow(ctx, "SELECT ok, reason FROM reply_verdicts WHERE step_key = ?", c.Key).Scan(&v.OK, &v.Reason)
-		if err == nil {
-			return nil
-		}
-		if !errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("read verdict: %w", err)
-		}
+		var err error
 		if v, err = s.decide(ctx, t, c, last.Time(), b); err != nil {
 			return err
 		}

@@ -21,6 +21,7 @@ var concurrencyTests = []test{
 	{"Concurrent/ReleaseDue", testConcurrentRelease},
 	{"Concurrent/BeginAttempt", testConcurrentBegin},
 	{"Concurrent/ClaimReplyOneThread", testConcurrentClaimThread},
+	{"Concurrent/ClaimReplySameKey", testConcurrentClaimSameKey},
 	{"Concurrent/ClaimReplyBreaker", testConcurrentClaimBreaker},
 	{"Concurrent/IngestSameBatch", testConcurrentIngestSame},
 	{"Concurrent/IngestSharedContacts", testConcurrentIngestShared},
@@ -170,6 +171,55 @@ func testConcurrentClaimThread(t *testing.T, s store.Store) {
 		if len(granted) != 1 {
 			t.Errorf("round %d: %d claims granted for one thread within the window, want one: %v", round, len(granted), granted)
 		}
+	}
+}
+
+// Workers that claim with one key at once (a step delivered to several)
+// all get the one verdict that is recorded, and the reply is counted once.
+func testConcurrentClaimSameKey(t *testing.T, s store.Store) {
+	ids := threads(t, s, "samekey", 2)
+	var (
+		mu       sync.Mutex
+		verdicts []workflow.Verdict
+		errs     []error
+	)
+	race(func(w int) {
+		// Half of them claim for the step's thread, half for another one
+		// (which locks another claim row).
+		v, err := s.ClaimReply(ctx(t), workflow.ReplyClaim{ThreadID: ids[w%2], Workflow: "w", Key: "same", At: t0, Window: time.Hour,
+			BreakerLimit: 100, BreakerPer: time.Hour})
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil {
+			errs = append(errs, err)
+			return
+		}
+		verdicts = append(verdicts, v)
+	})
+	if len(errs) > 0 {
+		t.Fatalf("ClaimReply: %v", errors.Join(errs...))
+	}
+	for _, v := range verdicts {
+		if v != verdicts[0] || !v.OK {
+			t.Fatalf("verdicts for one key: %+v; want one granted verdict for all", verdicts)
+		}
+	}
+	// One reply was counted: a limit of one more is reached by the next.
+	v, err := s.ClaimReply(ctx(t), workflow.ReplyClaim{ThreadID: ids[1], Workflow: "w", Key: "other", At: t0.Add(2 * time.Hour),
+		BreakerLimit: 1, BreakerPer: 3 * time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.OK {
+		t.Errorf("a claim after the concurrent ones was granted under a limit of one: the first reply was not counted")
+	}
+	v, err = s.ClaimReply(ctx(t), workflow.ReplyClaim{ThreadID: ids[1], Workflow: "w", Key: "third", At: t0.Add(2 * time.Hour),
+		BreakerLimit: 2, BreakerPer: 3 * time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !v.OK {
+		t.Errorf("a claim under a limit of two was refused (%s): the concurrent claims counted more than one reply", v.Reason)
 	}
 }
 
