@@ -136,11 +136,14 @@ func (s *replySink) holdReplies() (release func()) {
 	defer s.mu.Unlock()
 	hold := make(chan struct{})
 	s.hold = hold
+	var once sync.Once
 	return func() {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		close(hold)
-		s.hold = nil
+		once.Do(func() {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			close(hold)
+			s.hold = nil
+		})
 	}
 }
 
@@ -203,6 +206,21 @@ func stepState(t *testing.T, path, key string) (state, reason string) {
 		t.Fatalf("step %s: %v", key, err)
 	}
 	return state, reason
+}
+
+// attemptedAt reads when a step was last begun or renewed.
+func attemptedAt(t *testing.T, path, key string) time.Time {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var at sql.NullInt64
+	if err := db.QueryRow("SELECT attempted_at FROM steps WHERE key = ?", key).Scan(&at); err != nil {
+		t.Fatalf("step %s: %v", key, err)
+	}
+	return time.Unix(0, at.Int64)
 }
 
 // openQueue opens an embedded queue in a new directory; close it before the
@@ -781,6 +799,7 @@ func TestAStepWaitingPastItsLeaseIsNotTakenOver(t *testing.T) {
 			cfg := ackConfig(t, sink)
 			h := newTestHub(t, cfg, Options{Store: st, Queue: JetStream(openQueue(t)), PluginDir: webhookDir, Clock: clk, Node: "node"})
 			h.run(t)
+			t.Cleanup(release) // before the hub stops, which finishes the send, should the test fail
 			if code := h.deliver(t, "shop", "m1", "t1", "hello"); code != http.StatusOK {
 				t.Fatalf("deliver: %d", code)
 			}
@@ -789,11 +808,15 @@ func TestAStepWaitingPastItsLeaseIsNotTakenOver(t *testing.T) {
 			// Three leases, and at least three of the scheduler's looks for
 			// abandoned steps (every minute), pass on the hub's clock while
 			// the shop keeps the reply waiting, 7 s at a time: out of step
-			// with both, so that a look may come well after a renewal at a
-			// fixed 30 s.
+			// with both. After each step the lease must have been renewed
+			// within half of it (a renewal at a fixed 30 s would leave a
+			// 20 s lease to run out).
 			for end := clk.Now().Add(max(3*lease, 3*time.Minute)); clk.Now().Before(end); {
 				clk.Advance(7 * time.Second)
-				time.Sleep(20 * time.Millisecond) // lets the scheduler and the renewer see the time
+				eventually(t, "the lease to be renewed", func() bool {
+					return clk.Now().Sub(attemptedAt(t, path, key)) <= lease/2
+				})
+				time.Sleep(10 * time.Millisecond) // lets the scheduler look for abandoned steps
 			}
 			release()
 			eventually(t, "the step to be done, and nothing else to be at work", func() bool {
