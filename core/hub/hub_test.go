@@ -683,34 +683,25 @@ func TestAStepTheQueueGaveUpOnIsDeadLetteredUnlessRunning(t *testing.T) {
 	h := newTestHub(t, cfg, Options{Store: st, Queue: JetStream(openQueue(t)), PluginDir: webhookDir, Clock: clk, Node: "node"})
 	defer h.gen.Load().plugins.close()
 	key := beginReply(t, h, st, clk.Now()) // begun by a worker, here or elsewhere
+	giveUp := func(which string, want store.StepState, dead float64) {
+		t.Helper()
+		if err := h.deadLetterDelivery(ctx, []byte(key)); err != nil {
+			t.Fatal(err)
+		}
+		if state, _ := stepState(t, path, key); state != string(want) {
+			t.Errorf("%s is %s after the queue gave up on it, want %s", which, state, want)
+		}
+		if got := h.metric(t, "switchboard_dead_letters_total"); got != dead {
+			t.Errorf("%s: dead letters counted: %v, want %v", which, got, dead)
+		}
+	}
 	clk.Advance(st.AttemptLease() - time.Second)
-	if err := h.deadLetterDelivery(ctx, []byte(key)); err != nil {
-		t.Fatal(err)
-	}
-	if state, _ := stepState(t, path, key); state != string(store.StepAttempted) {
-		t.Errorf("a step within its lease is %s after the queue gave up on it, want still attempted", state)
-	}
-	if got := h.metric(t, "switchboard_dead_letters_total"); got != 0 {
-		t.Errorf("dead letters counted: %v, want 0", got)
-	}
+	giveUp("a step within its lease", store.StepAttempted, 0)
 	clk.Advance(time.Second) // the lease runs out
 	h.attempts.hold(key, 1)  // yet a worker of this hub still runs it: its renewals failed
-	if err := h.deadLetterDelivery(ctx, []byte(key)); err != nil {
-		t.Fatal(err)
-	}
-	if state, _ := stepState(t, path, key); state != string(store.StepAttempted) {
-		t.Errorf("a step this hub runs is %s after the queue gave up on it, want still attempted", state)
-	}
+	giveUp("a step this hub runs", store.StepAttempted, 0)
 	h.attempts.release(key, 1) // its worker died with it
-	if err := h.deadLetterDelivery(ctx, []byte(key)); err != nil {
-		t.Fatal(err)
-	}
-	if state, _ := stepState(t, path, key); state != string(store.StepDead) {
-		t.Errorf("step %s after the queue gave up on it, want dead", state)
-	}
-	if got := h.metric(t, "switchboard_dead_letters_total"); got != 1 {
-		t.Errorf("dead letters counted: %v, want 1", got)
-	}
+	giveUp("a step whose worker died", store.StepDead, 1)
 }
 
 func TestSendBegunByAWorkerThatDiedIsLookedUp(t *testing.T) {

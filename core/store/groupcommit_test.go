@@ -18,18 +18,7 @@ import (
 // left nothing, and that the others are all there.
 func TestGroupCommitKeepsEachTransactionAUnit(t *testing.T) {
 	ctx := context.Background()
-	st, err := Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "hub.db"), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	s := st.(*sqlStore)
-	if err := s.write(ctx, "create", false, func(t *tx) error {
-		_, err := t.exec(ctx, "CREATE TABLE scratch (n INTEGER PRIMARY KEY)")
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
+	s := scratchStore(t)
 	insert := func(t *tx, n int) error {
 		_, err := t.exec(ctx, "INSERT INTO scratch (n) VALUES (?)", n)
 		return err
@@ -130,18 +119,7 @@ func TestGroupCommitKeepsEachTransactionAUnit(t *testing.T) {
 // the others commit with it, each run once.
 func TestGroupCommitKeepsAGroupWhenAFailureWroteNothing(t *testing.T) {
 	ctx := context.Background()
-	st, err := Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "hub.db"), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	s := st.(*sqlStore)
-	if err := s.write(ctx, "create", false, func(t *tx) error {
-		_, err := t.exec(ctx, "CREATE TABLE scratch (n INTEGER PRIMARY KEY)")
-		return err
-	}); err != nil {
-		t.Fatal(err)
-	}
+	s := scratchStore(t)
 	gate, holding := make(chan struct{}), make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Go(func() {
@@ -194,6 +172,25 @@ func TestGroupCommitKeepsAGroupWhenAFailureWroteNothing(t *testing.T) {
 			t.Errorf("transaction %d ran %d times, want once: the group was rolled back", i, n)
 		}
 	}
+}
+
+// scratchStore opens a SQLite store with a table of its own, scratch (n),
+// closed when the test ends.
+func scratchStore(t *testing.T) *sqlStore {
+	ctx := context.Background()
+	st, err := Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "hub.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	s := st.(*sqlStore)
+	if err := s.write(ctx, "create", false, func(t *tx) error {
+		_, err := t.exec(ctx, "CREATE TABLE scratch (n INTEGER PRIMARY KEY)")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
 
 // TestGroupCommitAfterClose answers a transaction sent after Close.
