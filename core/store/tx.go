@@ -37,11 +37,11 @@ type tx struct {
 	written    int64
 	statements int64 // run, for Stats.WriteStatements
 	// dirty is set once a statement may have changed the database: a
-	// write that changed rows, a write with RETURNING that returned one
-	// (through queryRow) or any (through query), any other statement that
-	// is not a SELECT (DDL), and any statement that failed to run (SQLite
-	// may have rolled back the whole transaction). A group commit undoes a
-	// failed transaction only when it is dirty.
+	// write that changed rows, or failed (SQLite may have rolled back the
+	// whole transaction); a write with RETURNING that returned a row
+	// (through queryRow) or ran at all (through query); any other
+	// statement that is not a SELECT (DDL). A group commit undoes a failed
+	// transaction only when it is dirty.
 	dirty bool
 }
 
