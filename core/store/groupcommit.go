@@ -23,11 +23,11 @@ const maxGroup = 256
 // Each transaction must still be a unit. One that fails having written
 // nothing (most failures: a step not claimable, a row not found; see
 // tx.dirty) leaves the others be. One that fails after writing cannot be
-// undone alone without a savepoint around every transaction, whose page copies would cost more
-// than they save; instead the group is rolled back and each of its
-// transactions runs again in a commit of its own, which the store's
-// transactions allow: they decide from what they read, and are run again
-// after conflicts anyway.
+// undone alone without a savepoint around every transaction, whose page
+// copies would cost more than they save; instead the group is rolled back
+// and each of its transactions runs again in a commit of its own, which
+// the store's transactions allow: they decide from what they read, and are
+// run again after conflicts anyway.
 type groupCommitter struct {
 	sess *session
 	d    *dialect
