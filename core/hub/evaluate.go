@@ -2,6 +2,7 @@ package hub
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 
@@ -13,8 +14,9 @@ import (
 // worker in the plan's transaction, so they need no trip through the queue.
 // The message's delivery is acknowledged after them (acknowledged before,
 // its round trip to the queue would add to every reply's latency) and kept
-// in progress meanwhile. Redelivery, after a crash, is harmless: the plan's
-// steps are keyed, and the store inserts (and begins) each once.
+// in progress meanwhile. Redelivery, after a crash, is harmless: the store
+// keeps the first plan (ErrPlanned), and its workflows were counted then;
+// a step begun for a worker that died is requeued once its lease runs out.
 func (h *Hub) evaluate(ctx context.Context, messageID string) error {
 	in, err := h.load(ctx, messageID)
 	if err != nil {
@@ -24,6 +26,9 @@ func (h *Hub) evaluate(ctx context.Context, messageID string) error {
 	d := g.engine.Evaluate(in)
 	now := h.clock.Now()
 	begun, err := h.store.Plan(ctx, messageID, d, now)
+	if errors.Is(err, store.ErrPlanned) {
+		return nil // a redelivery: the first delivery's plan, steps and counts stand
+	}
 	if err != nil {
 		return fmt.Errorf("plan message %s: %w", messageID, err)
 	}

@@ -670,6 +670,36 @@ func beginReply(t *testing.T, h *testHub, st store.Store, now time.Time) string 
 	return begun[0].Key
 }
 
+// A message the queue delivers again (its worker died before the
+// acknowledgement) keeps its first plan: no second reply, and its workflows
+// are counted once.
+func TestARedeliveredMessageKeepsItsFirstPlan(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	sink := newReplySink(t)
+	st, _ := openStore(t, store.Options{})
+	h := newTestHub(t, ackConfig(t, sink), Options{Store: st, Queue: JetStream(openQueue(t)), PluginDir: webhookDir, Clock: clock.NewFake(testStart), Node: "node"})
+	defer h.gen.Load().plugins.close()
+	if n, err := h.Ingest(ctx, "webhook", "shop", []sdk.Message{{ExternalID: "m1", Thread: "t1", Channel: "webhook", Text: "hello"}}, nil); err != nil || n != 1 {
+		t.Fatalf("ingest: %d %v", n, err)
+	}
+	rows, err := st.Outbox(ctx, 10)
+	if err != nil || len(rows) != 1 {
+		t.Fatalf("outbox: %v %v", rows, err)
+	}
+	for range 2 {
+		if err := h.evaluate(ctx, string(rows[0].Payload)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := len(sink.requests()); got != 1 {
+		t.Errorf("%d replies, want 1", got)
+	}
+	if got := h.metric(t, "switchboard_workflow_fires_total", "workflow", "ack"); got != 1 {
+		t.Errorf("fires counted: %v, want 1", got)
+	}
+}
+
 // The queue gives up on a step after too many deliveries without an
 // outcome; the step is dead-lettered, unless a live worker, of this hub or
 // another, still runs it: one whose lease is fresh.

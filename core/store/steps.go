@@ -83,8 +83,8 @@ func (s *sqlStore) Plan(ctx context.Context, messageID string, d workflow.Decisi
 	var begun []*Step
 	err = s.write(ctx, what, false, func(t *tx) error {
 		begun = begun[:0]
-		// Inserted from the message's row: one that is not stored inserts
-		// nothing, which is asked about only then (or on a replan).
+		// Inserted from the message's row: one that is not stored, or was
+		// planned before, inserts nothing, and is asked about only then.
 		n, err := t.exec(ctx, "INSERT INTO explanations (message_id, body, created_at) SELECT id, ?, ? FROM messages WHERE id = ? ON CONFLICT DO NOTHING",
 			explanation, stamp(now), messageID)
 		if err != nil {
@@ -99,6 +99,7 @@ func (s *sqlStore) Plan(ctx context.Context, messageID string, d workflow.Decisi
 			if err != nil {
 				return fmt.Errorf("load message: %w", err)
 			}
+			return ErrPlanned
 		}
 		if _, err := t.exec(ctx, "DELETE FROM pending_evaluations WHERE message_id = ?", messageID); err != nil {
 			return fmt.Errorf("mark message evaluated: %w", err)

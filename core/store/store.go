@@ -46,12 +46,12 @@ type Store interface {
 	Inbounds(ctx context.Context, ids []string) ([]*workflow.Inbound, error)
 
 	// Plan records the engine's decision for a message: its explanation and
-	// its planned steps (inserted unless their key exists). Steps due at or
-	// before now are begun for the caller, as BeginAttempt begins a step,
-	// and returned (without Inbound: the caller has just loaded it), so that
-	// the worker that planned them executes them at once, without a trip
-	// through the queue; later ones wait for ReleaseDue. Replanning the
-	// same message changes nothing and returns no steps. A worker that dies
+	// its planned steps. Steps due at or before now are begun for the
+	// caller, as BeginAttempt begins a step, and returned (without Inbound:
+	// the caller has just loaded it), so that the worker that planned them
+	// executes them at once, without a trip through the queue; later ones
+	// wait for ReleaseDue. Planning a message again (a redelivery) changes
+	// nothing, even if the decision differs: ErrPlanned. A worker that dies
 	// before it finishes a step it was given leaves the step attempted, and
 	// Requeue hands it to the queue once its lease has run out.
 	Plan(ctx context.Context, messageID string, d workflow.Decision, now time.Time) ([]*Step, error)
@@ -312,4 +312,7 @@ var (
 	ErrNotClaimable  = errors.New("step is finished or not queued")
 	ErrStepHeld      = errors.New("step is being executed by another worker")
 	ErrAlreadyExists = errors.New("already exists")
+	// ErrPlanned: the message was planned before (its delivery is a
+	// redelivery), and that plan of record stands.
+	ErrPlanned = errors.New("message planned already")
 )

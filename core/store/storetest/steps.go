@@ -103,7 +103,7 @@ func testPlanReplan(t *testing.T, s store.Store) {
 	// Redelivery of the message: the engine plans the same again, later.
 	for range 2 {
 		again, err := s.Plan(ctx(t), in.MessageID, d, at(2*time.Hour))
-		must(t, "Plan again", err)
+		wantErr(t, "Plan again", err, store.ErrPlanned)
 		if len(again) != 0 {
 			t.Errorf("replanning began %d steps again", len(again))
 		}
@@ -417,9 +417,10 @@ func testFinishSent(t *testing.T, s store.Store) {
 func testFinishApplied(t *testing.T, s store.Store) {
 	in, k1 := attempted(t, s, "w", "tag1")
 	must(t, "Finish applied", s.Finish(ctx(t), k1, store.Result{Kind: store.ResultApplied, At: at(time.Minute), Tags: []string{"vip", "refund"}, Status: "open"}))
-	// A second step on the same thread.
-	p := planned(in.MessageID, "w", "tag2", t0)
-	plan(t, s, in.MessageID, t0, p) // begun at once
+	// A step of a second message on the same thread.
+	in2 := one(t, s, msg("q-w-tag2", "thread-w-tag1", "buyer"), t0)
+	p := planned(in2.MessageID, "w", "tag2", t0)
+	plan(t, s, in2.MessageID, t0, p) // begun at once
 	r := store.Result{Kind: store.ResultApplied, At: at(2 * time.Minute), Tags: []string{"refund", "urgent", "vip"}, Assignee: "ola"}
 	for range 2 {
 		must(t, "Finish applied", s.Finish(ctx(t), p.Key, r))
@@ -434,14 +435,14 @@ func testFinishApplied(t *testing.T, s store.Store) {
 }
 
 func testFinishExecuted(t *testing.T, s store.Store) {
-	in, key := attempted(t, s, "ai", "draft")
-	must(t, "Finish executed", s.Finish(ctx(t), key, store.Result{Kind: store.ResultExecuted, At: at(time.Minute), Outputs: []byte(`{"draft":"Hi"}`)}))
-	// Another action of the workflow that gave no outputs, and one of
-	// another workflow.
-	p1, p2 := planned(in.MessageID, "ai", "label", t0), planned(in.MessageID, "other", "x", t0)
-	if begun := plan(t, s, in.MessageID, t0, p1, p2); len(begun) != 2 {
-		t.Fatalf("Plan began %d steps, want 2", len(begun))
+	in := one(t, s, msg("ex-1", "ex-thread", "anna"), t0)
+	// An action with outputs, another of the workflow that gives none, and
+	// one of another workflow.
+	p0, p1, p2 := planned(in.MessageID, "ai", "draft", t0), planned(in.MessageID, "ai", "label", t0), planned(in.MessageID, "other", "x", t0)
+	if begun := plan(t, s, in.MessageID, t0, p0, p1, p2); len(begun) != 3 {
+		t.Fatalf("Plan began %d steps, want 3", len(begun))
 	}
+	must(t, "Finish executed", s.Finish(ctx(t), p0.Key, store.Result{Kind: store.ResultExecuted, At: at(time.Minute), Outputs: []byte(`{"draft":"Hi"}`)}))
 	must(t, "Finish executed", s.Finish(ctx(t), p1.Key, store.Result{Kind: store.ResultExecuted, At: at(time.Minute)}))
 	must(t, "Finish executed", s.Finish(ctx(t), p2.Key, store.Result{Kind: store.ResultExecuted, At: at(time.Minute), Outputs: []byte("x")}))
 	out, err := s.Outputs(ctx(t), in.MessageID, "ai")
