@@ -25,9 +25,9 @@ func (s *sqlStore) ClaimReply(ctx context.Context, c workflow.ReplyClaim) (workf
 	case c.At.IsZero():
 		return v, fmt.Errorf("store: %s: the claim has no time", what)
 	}
-	// conflicts: two claims with one key for two threads (which lock
-	// different rows) race to record the verdict; the loser runs again and
-	// finds it.
+	// conflicts: two claims with one key race to record the verdict — for
+	// two threads (which lock different rows), or on PostgreSQL for one
+	// thread (see below); the loser runs again and finds it.
 	err := s.write(ctx, what, true, func(t *tx) error {
 		// The row is created or touched, and so locked (on PostgreSQL), in
 		// one statement, so that the lock holds even for a thread's first

@@ -177,6 +177,7 @@ func TestGroupCommitKeepsAGroupWhenAFailureWroteNothing(t *testing.T) {
 // scratchStore opens a SQLite store with a table of its own, scratch (n),
 // closed when the test ends.
 func scratchStore(t *testing.T) *sqlStore {
+	t.Helper()
 	ctx := context.Background()
 	st, err := Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "hub.db"), Options{})
 	if err != nil {

@@ -142,7 +142,7 @@ func (t *tx) wrote(n int) { t.written += int64(n) }
 // write runs fn in a write transaction and commits it, starting over when
 // the database chose it as a deadlock victim or fn returned errConflict.
 // With conflicts set, losing a race to insert a unique key also starts it
-// over (Ingest, whose next run then finds the rows stored). On SQLite the
+// over (Ingest and ClaimReply, whose next run then finds the rows stored). On SQLite the
 // transaction begins IMMEDIATE, taking the write lock at once.
 func (s *sqlStore) write(ctx context.Context, what string, conflicts bool, fn func(*tx) error) error {
 	var err error

@@ -358,9 +358,10 @@ func testConcurrentPlanFinish(t *testing.T, s store.Store) {
 		steps = append(steps, planned(in.MessageID, "w", fmt.Sprintf("tag%d", w), t0), planned(in.MessageID, "w", fmt.Sprintf("reply%d", w), t0))
 	}
 	var (
-		errs  []error
-		begun = map[string]int{}
-		mu    sync.Mutex
+		errs      []error
+		begun     = map[string]int{}
+		replanned int
+		mu        sync.Mutex
 	)
 	race(func(w int) {
 		fail := func(err error) {
@@ -370,7 +371,10 @@ func testConcurrentPlanFinish(t *testing.T, s store.Store) {
 		}
 		mine, err := s.Plan(ctx(t), in.MessageID, workflow.Decision{Steps: steps}, t0)
 		if errors.Is(err, store.ErrPlanned) {
-			return // planned by another worker
+			mu.Lock()
+			replanned++ // planned by another worker
+			mu.Unlock()
+			return
 		}
 		if err != nil {
 			fail(err)
@@ -391,6 +395,9 @@ func testConcurrentPlanFinish(t *testing.T, s store.Store) {
 	})
 	if len(errs) > 0 {
 		t.Fatalf("%v", errors.Join(errs...))
+	}
+	if replanned != workers-1 {
+		t.Errorf("%d of %d workers were told the message was planned already, want all but one", replanned, workers)
 	}
 	for _, p := range steps {
 		if begun[p.Key] != 1 {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -100,12 +101,15 @@ func testPlanReplan(t *testing.T, s store.Store) {
 	if len(first) != 1 || first[0].Key != steps[0].Key {
 		t.Errorf("first Plan began %d steps, want the one due now", len(first))
 	}
-	// Redelivery of the message: the engine plans the same again, later.
-	for range 2 {
-		again, err := s.Plan(ctx(t), in.MessageID, d, at(2*time.Hour))
+	// Redelivery of the message: the engine plans the same again, later,
+	// and then, after a configuration change, something else.
+	changed := workflow.Decision{Steps: append(slices.Clone(steps), planned(in.MessageID, "w", "new", t0)),
+		Explanation: workflow.Explanation{MessageID: in.MessageID, Source: "allegro.discussions", Account: account}}
+	for _, again := range []workflow.Decision{d, d, changed} {
+		begun, err := s.Plan(ctx(t), in.MessageID, again, at(2*time.Hour))
 		wantErr(t, "Plan again", err, store.ErrPlanned)
-		if len(again) != 0 {
-			t.Errorf("replanning began %d steps again", len(again))
+		if len(begun) != 0 {
+			t.Errorf("replanning began %d steps again", len(begun))
 		}
 	}
 	if rows := drain(t, s); len(rows) != 0 {
