@@ -645,10 +645,9 @@ func TestWorkTheQueueLostIsRequeued(t *testing.T) {
 	}
 }
 
-// beginReply stores message m1 in thread t1 and plans it as a worker would,
-// which begins its reply due at once, without running it (the worker dies,
-// or still runs it); it returns the reply's step key.
-func beginReply(t *testing.T, h *testHub, st store.Store, now time.Time) string {
+// storeMessage stores message m1 in thread t1, as the webhook would, and
+// returns its id (from the outbox row that would hand it to the queue).
+func storeMessage(t *testing.T, h *testHub, st store.Store) string {
 	t.Helper()
 	ctx := context.Background()
 	if n, err := h.Ingest(ctx, "webhook", "shop", []sdk.Message{{ExternalID: "m1", Thread: "t1", Channel: "webhook", Text: "hello"}}, nil); err != nil || n != 1 {
@@ -658,7 +657,16 @@ func beginReply(t *testing.T, h *testHub, st store.Store, now time.Time) string 
 	if err != nil || len(rows) != 1 {
 		t.Fatalf("outbox: %v %v", rows, err)
 	}
-	msgID := string(rows[0].Payload)
+	return string(rows[0].Payload)
+}
+
+// beginReply stores message m1 in thread t1 and plans it as a worker would,
+// which begins its reply due at once, without running it (the worker dies,
+// or still runs it); it returns the reply's step key.
+func beginReply(t *testing.T, h *testHub, st store.Store, now time.Time) string {
+	t.Helper()
+	ctx := context.Background()
+	msgID := storeMessage(t, h, st)
 	in, err := h.load(ctx, msgID)
 	if err != nil {
 		t.Fatal(err)
@@ -680,15 +688,9 @@ func TestARedeliveredMessageKeepsItsFirstPlan(t *testing.T) {
 	st, _ := openStore(t, store.Options{})
 	h := newTestHub(t, ackConfig(t, sink), Options{Store: st, Queue: JetStream(openQueue(t)), PluginDir: webhookDir, Clock: clock.NewFake(testStart), Node: "node"})
 	defer h.gen.Load().plugins.close()
-	if n, err := h.Ingest(ctx, "webhook", "shop", []sdk.Message{{ExternalID: "m1", Thread: "t1", Channel: "webhook", Text: "hello"}}, nil); err != nil || n != 1 {
-		t.Fatalf("ingest: %d %v", n, err)
-	}
-	rows, err := st.Outbox(ctx, 10)
-	if err != nil || len(rows) != 1 {
-		t.Fatalf("outbox: %v %v", rows, err)
-	}
+	msgID := storeMessage(t, h, st)
 	for range 2 {
-		if err := h.evaluate(ctx, string(rows[0].Payload)); err != nil {
+		if err := h.evaluate(ctx, msgID); err != nil {
 			t.Fatal(err)
 		}
 	}
