@@ -52,10 +52,10 @@ func (a *attempts) snapshot() map[string]int {
 
 // renewAttempts extends the lease of the held steps every quarter of the
 // store's attempt lease (30 s of the default two minutes; at least a
-// second) on the hub's
-// clock, until ctx ends: a renewal that fails, or is late, leaves three
-// more chances before the lease runs out. A hub that dies renews nothing,
-// and its steps are taken over once their lease has run out.
+// second) on the hub's clock, until ctx ends: a renewal that fails, or is
+// late, leaves three more chances before the lease runs out. A hub that
+// dies renews nothing, and its steps are taken over once their lease has
+// run out.
 func (h *Hub) renewAttempts(ctx context.Context) {
 	every := max(h.store.AttemptLease()/4, time.Second)
 	for {
