@@ -83,21 +83,24 @@ func (h *Hub) run(ctx context.Context, st *store.Step) error {
 	case workflow.Apply:
 		return h.finish(ctx, st, store.Result{Kind: store.ResultApplied, At: now, Tags: o.Tags, Status: o.Status, Assignee: o.Assignee})
 	case workflow.Send:
-		return h.send(ctx, g, st, in, o.Reply)
+		return h.send(ctx, g, st, in, o.Reply, o.MaybeSent)
 	case workflow.Execute:
 		return h.runAction(ctx, g, st, in, o)
 	}
 	return fmt.Errorf("step %s: unknown outcome %v", key, o.Kind)
 }
 
-// send delivers a reply through the thread's connector. A step attempted
-// before a crash is first looked up, so that it is not sent twice.
-func (h *Hub) send(ctx context.Context, g *generation, st *store.Step, in *workflow.Inbound, reply *sdk.OutboundMessage) error {
+// send delivers a reply through the thread's connector. A reply an
+// earlier attempt may have sent (its worker died after the reply's claim was
+// granted) is first looked up, so that it is not sent twice; one whose
+// earlier attempt died before its claim never reached the connector, and
+// goes out as any other.
+func (h *Hub) send(ctx context.Context, g *generation, st *store.Step, in *workflow.Inbound, reply *sdk.OutboundMessage, maybeSent bool) error {
 	conn, ok := g.plugins.connector(in.Message.Connector, in.Message.Account)
 	if !ok {
 		return h.fail(ctx, st, sdk.Permanent(fmt.Errorf("no connector %q %q is configured any more", in.Message.Connector, in.Message.Account)))
 	}
-	if st.WasAttempted {
+	if st.WasAttempted && maybeSent {
 		done, err := h.lookup(ctx, g, conn, st, in, reply)
 		if done || err != nil {
 			return err
@@ -106,6 +109,13 @@ func (h *Hub) send(ctx context.Context, g *generation, st *store.Step, in *workf
 	res, err := g.plugins.senders[connectorKey(in.Message.Connector, in.Message.Account)].do(ctx, sdk.SendItem{IdempotencyKey: st.Key, Message: *reply})
 	if err == nil {
 		err = res.Err
+	}
+	var cut *pluginhost.CallError
+	if errors.As(err, &cut) && atMostOnce(g, in) {
+		// The plugin died or hung during the call: the reply may have gone
+		// out. As after a crash of the hub, the step stays attempted, and
+		// is looked up once its lease runs out, not sent again blindly.
+		return fmt.Errorf("send step %s: %w", st.Key, err)
 	}
 	if err != nil {
 		return h.fail(ctx, st, err)
@@ -136,13 +146,19 @@ func (h *Hub) lookup(ctx context.Context, g *generation, conn *pluginhost.Connec
 	case sdk.LookupNotSent:
 		return false, nil
 	}
-	ch := g.cfg.Channels[in.Message.Connector+"."+in.Message.Channel]
-	if ch != nil && ch.Capabilities.UnverifiableSend == sdk.AtMostOnce {
+	if atMostOnce(g, in) {
 		const reason = "at-most-once: an attempt before a crash may have sent it and the connector cannot tell"
 		h.metrics.stepSkipped(st.Workflow, reason)
 		return true, h.finish(ctx, st, store.Result{Kind: store.ResultSkipped, At: h.clock.Now(), Reason: reason})
 	}
 	return false, nil // at-least-once: send again with the same key
+}
+
+// atMostOnce reports whether the message's channel gives up a send it
+// cannot verify rather than send it twice.
+func atMostOnce(g *generation, in *workflow.Inbound) bool {
+	ch := g.cfg.Channels[in.Message.Connector+"."+in.Message.Channel]
+	return ch != nil && ch.Capabilities.UnverifiableSend == sdk.AtMostOnce
 }
 
 func (h *Hub) runAction(ctx context.Context, g *generation, st *store.Step, in *workflow.Inbound, o workflow.Outcome) error {

@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -25,6 +26,7 @@ import (
 	"github.com/switchboard-hub/switchboard/core/config"
 	"github.com/switchboard-hub/switchboard/core/queue"
 	"github.com/switchboard-hub/switchboard/core/store"
+	"github.com/switchboard-hub/switchboard/core/workflow"
 	"github.com/switchboard-hub/switchboard/sdk"
 )
 
@@ -741,15 +743,21 @@ func TestSendBegunByAWorkerThatDiedIsLookedUp(t *testing.T) {
 	const lease = time.Minute
 	for _, tc := range []struct {
 		name     string
+		claimed  bool // the dead worker's claim to the reply was granted
 		delivery sdk.Delivery
 		sent     int // replies that reach the sink
 	}{
-		// The webhook connector cannot tell whether the dead worker's
-		// request arrived; its channel is at-least-once, so the reply is
-		// sent again with the same idempotency key.
-		{"at least once", sdk.AtLeastOnce, 1},
+		// The dead worker was granted the reply and may have sent it. The
+		// webhook connector cannot tell whether its request arrived; its
+		// channel is at-least-once, so the reply is sent again with the
+		// same idempotency key.
+		{"claimed, at least once", true, sdk.AtLeastOnce, 1},
 		// On an at-most-once channel the step is given up instead.
-		{"at most once", sdk.AtMostOnce, 0},
+		{"claimed, at most once", true, sdk.AtMostOnce, 0},
+		// A worker that died before its claim sent nothing: the reply
+		// goes out, on either kind of channel.
+		{"unclaimed, at least once", false, sdk.AtLeastOnce, 1},
+		{"unclaimed, at most once", false, sdk.AtMostOnce, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -762,8 +770,16 @@ func TestSendBegunByAWorkerThatDiedIsLookedUp(t *testing.T) {
 			h := newTestHub(t, cfg, Options{Store: st, Queue: JetStream(openQueue(t)), PluginDir: webhookDir, Clock: clk, Node: "node"})
 
 			// A worker evaluates the message, which begins the reply due at
-			// once, and dies before it records the outcome.
+			// once, and dies before it records the outcome: before or after
+			// its claim to the reply.
 			key := beginReply(t, h, st, clk.Now())
+			threadID := threadOf(t, st, "t1")
+			if tc.claimed {
+				v, err := st.ClaimReply(ctx, workflow.ReplyClaim{ThreadID: threadID, Workflow: "ack", Key: key, At: clk.Now(), Window: time.Hour})
+				if err != nil || !v.OK {
+					t.Fatalf("claim: %+v, %v", v, err)
+				}
+			}
 			// Within its lease the step is the dead worker's.
 			clk.Advance(lease - time.Second)
 			if err := h.execute(ctx, key); !errors.Is(err, store.ErrStepHeld) {
@@ -773,7 +789,8 @@ func TestSendBegunByAWorkerThatDiedIsLookedUp(t *testing.T) {
 				t.Fatalf("sent within the lease: %+v", got)
 			}
 			// After it, the scheduler hands the step to the queue, and the
-			// worker that takes it over asks the connector first.
+			// worker that takes it over asks the connector first if the
+			// reply may have gone out.
 			clk.Advance(time.Second)
 			h.run(t)
 			var state, reason string
@@ -781,19 +798,16 @@ func TestSendBegunByAWorkerThatDiedIsLookedUp(t *testing.T) {
 				state, reason = stepState(t, path, key)
 				return state != string(store.StepAttempted) && state != string(store.StepQueued)
 			})
-			th, _, err := st.Thread(ctx, threadOf(t, st, "t1"))
+			th, _, err := st.Thread(ctx, threadID)
 			if err != nil {
 				t.Fatal(err)
 			}
-			switch tc.delivery {
-			case sdk.AtLeastOnce:
+			if tc.sent == 1 {
 				if state != string(store.StepDone) || th.AutoReplies != 1 {
-					t.Errorf("step %s, thread with %d automatic replies; want done and 1", state, th.AutoReplies)
+					t.Errorf("step %s (%q), thread with %d automatic replies; want done and 1", state, reason, th.AutoReplies)
 				}
-			case sdk.AtMostOnce:
-				if state != string(store.StepSkipped) || !strings.Contains(reason, "at-most-once") || th.AutoReplies != 0 {
-					t.Errorf("step %s (%q), thread with %d automatic replies; want skipped as at-most-once, and none", state, reason, th.AutoReplies)
-				}
+			} else if state != string(store.StepSkipped) || !strings.Contains(reason, "at-most-once") || th.AutoReplies != 0 {
+				t.Errorf("step %s (%q), thread with %d automatic replies; want skipped as at-most-once, and none", state, reason, th.AutoReplies)
 			}
 			if got := sink.withKey(key); len(got) != tc.sent || len(sink.requests()) != tc.sent {
 				t.Errorf("the sink got %+v, want %d reply with key %s", sink.requests(), tc.sent, key)
@@ -801,6 +815,59 @@ func TestSendBegunByAWorkerThatDiedIsLookedUp(t *testing.T) {
 			s, err := st.Stats(ctx)
 			if err != nil || s.QueuedSteps != 0 || s.RunningSteps != 0 || s.PendingSteps != 0 || s.DeadLetters != 0 {
 				t.Errorf("stats after the takeover: %+v %v", s, err)
+			}
+		})
+	}
+}
+
+// A connector plugin that dies during a send may have sent the reply. An
+// at-least-once channel sends it again with the same key; an at-most-once
+// one leaves the step attempted, as after a crash of the hub, and gives it
+// up after the lookup rather than send it twice.
+func TestASendCutShortByAPluginCrash(t *testing.T) {
+	t.Parallel()
+	const lease = time.Minute
+	for _, tc := range []struct {
+		name     string
+		delivery sdk.Delivery
+		sent     int
+		state    store.StepState
+	}{
+		{"at least once", sdk.AtLeastOnce, 2, store.StepDone},
+		{"at most once", sdk.AtMostOnce, 1, store.StepSkipped},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			sink := newReplySink(t)
+			release := sink.holdReplies()
+			clk := clock.NewFake(testStart)
+			st, path := openStore(t, store.Options{AttemptLease: lease})
+			cfg := ackConfig(t, sink)
+			cfg.Channels["webhook.webhook"].Capabilities.UnverifiableSend = tc.delivery
+			h := newTestHub(t, cfg, Options{Store: st, Queue: JetStream(openQueue(t)), PluginDir: webhookDir, Clock: clk, Node: "node"})
+			h.run(t)
+			t.Cleanup(release)
+			if code := h.deliver(t, "shop", "m1", "t1", "hello"); code != http.StatusOK {
+				t.Fatalf("deliver: %d", code)
+			}
+			eventually(t, "the reply to reach the shop", func() bool { return len(sink.requests()) == 1 })
+			key := sink.requests()[0].Key
+			conn, _ := h.gen.Load().plugins.connector("webhook", "shop")
+			if err := syscall.Kill(conn.Pid(), syscall.SIGKILL); err != nil {
+				t.Fatal(err)
+			}
+			eventually(t, "the send to fail", func() bool { return !h.attempts.holds(key) })
+			release()
+			var state, reason string
+			drive(t, clk, 5*time.Second, "the step to be settled", func() bool {
+				state, reason = stepState(t, path, key)
+				return state == string(store.StepDone) || state == string(store.StepSkipped)
+			})
+			if state != string(tc.state) || tc.state == store.StepSkipped && !strings.Contains(reason, "at-most-once") {
+				t.Errorf("step %s (%q), want %s", state, reason, tc.state)
+			}
+			if got := sink.withKey(key); len(got) != tc.sent || len(sink.requests()) != tc.sent {
+				t.Errorf("the sink got %+v, want %d requests with key %s", sink.requests(), tc.sent, key)
 			}
 		})
 	}

@@ -39,10 +39,16 @@ type Outcome struct {
 	Reason string
 	Until  time.Time
 
-	Reply    *sdk.OutboundMessage // Send
-	Tags     []string             // Apply
-	Status   string               // Apply
-	Assignee string               // Apply
+	Reply *sdk.OutboundMessage // Send
+	// MaybeSent (Send): an earlier attempt of the step was granted this
+	// reply, and may have sent it before its worker died; the connector is
+	// asked before it is sent again. Without it, no earlier attempt got as
+	// far as the connector.
+	MaybeSent bool
+
+	Tags     []string // Apply
+	Status   string   // Apply
+	Assignee string   // Apply
 
 	Action    *config.Action // Execute
 	Arguments cty.Value      // Execute
@@ -143,7 +149,7 @@ func (e *Engine) resolveReply(ctx context.Context, d *Due, w *config.Workflow, s
 	if !v.OK {
 		return Outcome{Kind: Skip, Reason: v.Reason}, nil
 	}
-	return Outcome{Kind: Send, Reply: &sdk.OutboundMessage{
+	return Outcome{Kind: Send, MaybeSent: v.Again, Reply: &sdk.OutboundMessage{
 		Channel:    in.Message.Channel,
 		Thread:     in.Message.Thread,
 		Recipients: []sdk.Party{in.Message.Sender},

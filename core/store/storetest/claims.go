@@ -45,6 +45,7 @@ func threads(t *testing.T, s store.Store, prefix string, n int) []string {
 func playClaims(t *testing.T, s store.Store, ids []string, claims []claim, checkOK bool) {
 	t.Helper()
 	mem := workflow.NewMemClaims()
+	claimed := map[string]bool{} // keys claimed before
 	for i, c := range claims {
 		rc := workflow.ReplyClaim{ThreadID: ids[c.thread], Workflow: c.workflow, Key: c.key, At: at(c.after), Window: c.window, BreakerLimit: c.limit, BreakerPer: c.per}
 		want, _ := mem.ClaimReply(ctx(t), rc)
@@ -52,6 +53,10 @@ func playClaims(t *testing.T, s store.Store, ids []string, claims []claim, check
 		must(t, "ClaimReply", err)
 		label := fmt.Sprintf("claim %d (thread %d, %s, key %s, at %s)", i, c.thread, c.workflow, c.key, c.after)
 		diff(t, label+": verdict as MemClaims gives it", want, got)
+		if got.Again != claimed[c.key] {
+			t.Errorf("%s: Again = %t, want %t: only a key claimed before has its verdict again", label, got.Again, claimed[c.key])
+		}
+		claimed[c.key] = true
 		if checkOK && got.OK != c.ok {
 			t.Errorf("%s: OK = %t, want %t (%s)", label, got.OK, c.ok, got.Reason)
 		}
