@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -149,5 +150,36 @@ func BenchmarkEvaluate(b *testing.B) {
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/workflow")
 		})
+	}
+}
+
+// BenchmarkResolve measures the second half of a reply step whose text
+// reads one attribute of the message, as the pipeline benchmark's does.
+func BenchmarkResolve(b *testing.B) {
+	e := engineFor(b, `workflow "ack" {
+  description = "Acknowledge every message"
+  trigger {}
+  step "reply" "ack" { text = "Thanks for ${message.external_id}" }
+}
+`)
+	in := inbound("Where is my order?")
+	d := e.Evaluate(in)
+	if len(d.Steps) != 1 {
+		b.Fatalf("%d steps planned, want 1", len(d.Steps))
+	}
+	claims := NewMemClaims()
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		p := d.Steps[0]
+		p.Key = strconv.Itoa(i)
+		i++
+		in.Thread.ID = p.Key // a thread of its own: no reply window
+		// A second apart: within the default breaker's limit.
+		now := p.DueAt.Add(time.Duration(i) * time.Second)
+		o, err := e.Resolve(context.Background(), &Due{Step: p, Message: in, Thread: in.Thread, Now: now}, claims)
+		if err != nil || o.Kind != Send {
+			b.Fatalf("resolve: %+v, %v", o, err)
+		}
 	}
 }

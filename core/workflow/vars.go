@@ -34,26 +34,52 @@ var readsByRoot = map[string]reads{
 	config.VarStep:    readsStep,
 }
 
+// exprReads is what an expression reads of an evaluation.
+type exprReads struct {
+	vars reads
+	// message holds the message's attributes it reads, when it reads
+	// them only by name (message.text); nil when it reads the message
+	// whole.
+	message []string
+}
+
 // readsOf returns what expr reads, from the engine's cache after its first
 // evaluation. An expression that is not HCL native syntax is taken to call
 // functions.
-func (e *Engine) readsOf(expr hcl.Expression) reads {
+func (e *Engine) readsOf(expr hcl.Expression) exprReads {
 	if r, ok := e.reads.Load(expr); ok {
-		return r.(reads)
+		return r.(exprReads)
 	}
-	var r reads
+	var (
+		r     exprReads
+		whole bool
+	)
 	for _, t := range expr.Variables() {
-		r |= readsByRoot[t.RootName()]
+		root := t.RootName()
+		r.vars |= readsByRoot[root]
+		if root != config.VarMessage {
+			continue
+		}
+		if len(t) > 1 {
+			if attr, ok := t[1].(hcl.TraverseAttr); ok {
+				r.message = append(r.message, attr.Name)
+				continue
+			}
+		}
+		whole = true
+	}
+	if whole {
+		r.message = nil
 	}
 	if n, ok := expr.(hclsyntax.Node); ok {
 		hclsyntax.VisitAll(n, func(n hclsyntax.Node) hcl.Diagnostics {
 			if _, ok := n.(*hclsyntax.FunctionCallExpr); ok {
-				r |= readsFunctions
+				r.vars |= readsFunctions
 			}
 			return nil
 		})
 	} else {
-		r |= readsFunctions
+		r.vars |= readsFunctions
 	}
 	e.reads.Store(expr, r)
 	return r
@@ -70,6 +96,9 @@ type evalVars struct {
 	outputs map[string]cty.Value // earlier steps' outputs, the step variable
 	ctx     *hcl.EvalContext
 	built   reads
+	// message holds the message's attributes built so far, while it is
+	// not built whole (built has readsMessage).
+	message map[string]cty.Value
 }
 
 func (e *Engine) newEvalVars(in *Inbound, now time.Time) *evalVars {
@@ -87,12 +116,37 @@ func (v *evalVars) context(expr hcl.Expression) *hcl.EvalContext {
 // all returns the evaluation context with every variable and function
 // built, for bodies (an action's arguments) rather than one expression.
 func (v *evalVars) all() *hcl.EvalContext {
-	v.build(readsAll)
+	v.build(exprReads{vars: readsAll})
 	return v.ctx
 }
 
-func (v *evalVars) build(r reads) {
-	r &^= v.built
+// buildMessage builds the message variable with the attributes named, and
+// those built before; the message's other attributes are read by no
+// expression of the evaluation so far.
+func (v *evalVars) buildMessage(names []string) {
+	grew := false
+	for _, name := range names {
+		build := messageAttrs[name]
+		if _, ok := v.message[name]; ok || build == nil {
+			continue // built, or not an attribute: the evaluation says so
+		}
+		if v.message == nil {
+			v.message = make(map[string]cty.Value, len(names))
+		}
+		v.message[name] = build(v.in)
+		grew = true
+	}
+	if _, ok := v.ctx.Variables[config.VarMessage]; grew || !ok {
+		v.ctx.Variables[config.VarMessage] = cty.ObjectVal(v.message)
+	}
+}
+
+func (v *evalVars) build(er exprReads) {
+	r := er.vars &^ v.built
+	if r&readsMessage != 0 && er.message != nil {
+		v.buildMessage(er.message)
+		r &^= readsMessage
+	}
 	if r == 0 {
 		return
 	}
@@ -100,6 +154,7 @@ func (v *evalVars) build(r reads) {
 	in, vars := v.in, v.ctx.Variables
 	if r&readsMessage != 0 {
 		vars[config.VarMessage] = messageValue(in)
+		v.message = nil
 	}
 	if r&readsThread != 0 {
 		vars[config.VarThread] = threadValue(&in.Thread)

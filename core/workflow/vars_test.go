@@ -7,6 +7,8 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
+
+	"github.com/switchboard-hub/switchboard/core/config"
 )
 
 // An evaluation builds the variables, and the time functions, that its
@@ -32,13 +34,19 @@ func TestEvalVarsBuildWhatExpressionsRead(t *testing.T) {
 		src       string
 		want      string
 		variables []string // built so far
+		message   []string // the message's attributes built so far
 		functions bool
 	}{
-		{"Thanks for ${message.external_id}", "Thanks for e1", []string{"message"}, false},
-		{"Thanks", "Thanks", []string{"message"}, false},
-		{"${thread.external_id}/${account.name}", "t1/shop", []string{"account", "message", "thread"}, false},
+		{"Thanks for ${message.external_id}", "Thanks for e1", []string{"message"}, []string{"external_id"}, false},
+		{"Thanks", "Thanks", []string{"message"}, []string{"external_id"}, false},
+		{"${thread.external_id}/${account.name}", "t1/shop", []string{"account", "message", "thread"}, []string{"external_id"}, false},
 		{`${upper(contact.name)} on ${weekday("Europe/Warsaw")} at ${now}`, "JAN on fri at 2026-11-20T20:00:00Z",
-			[]string{"account", "contact", "message", "now", "thread"}, true},
+			[]string{"account", "contact", "message", "now", "thread"}, []string{"external_id"}, true},
+		{"${message.sender.name}: ${message.text}", "Jan: Where is my order?",
+			[]string{"account", "contact", "message", "now", "thread"}, []string{"external_id", "sender", "text"}, true},
+		// Read whole (by index here), the message is built whole.
+		{`${message["subject"]}${message.external_id}`, "e1",
+			[]string{"account", "contact", "message", "now", "thread"}, slices.Sorted(maps.Keys(config.MessageType.AttributeTypes())), true},
 	} {
 		expr := parse(tc.src)
 		got, err := v.text(expr)
@@ -54,8 +62,19 @@ func TestEvalVarsBuildWhatExpressionsRead(t *testing.T) {
 		if built := slices.Sorted(maps.Keys(v.ctx.Variables)); !slices.Equal(built, tc.variables) {
 			t.Errorf("after %s: variables %v built, want %v", tc.src, built, tc.variables)
 		}
+		if built := slices.Sorted(maps.Keys(v.ctx.Variables["message"].Type().AttributeTypes())); !slices.Equal(built, tc.message) {
+			t.Errorf("after %s: message attributes %v built, want %v", tc.src, built, tc.message)
+		}
 		if functions := v.ctx.Functions != nil; functions != tc.functions {
 			t.Errorf("after %s: time functions built %t, want %t", tc.src, functions, tc.functions)
 		}
+	}
+}
+
+// The message variable the engine builds has the type that config
+// type-checks expressions against.
+func TestMessageValueHasTheConfiguredType(t *testing.T) {
+	if got := messageValue(inbound("hello")).Type(); !got.Equals(config.MessageType) {
+		t.Errorf("the message variable is %#v, config checks against %#v", got, config.MessageType)
 	}
 }
