@@ -111,7 +111,7 @@ func (h *Hub) send(ctx context.Context, g *generation, st *store.Step, in *workf
 		err = res.Err
 	}
 	var cut *pluginhost.CallError
-	if errors.As(err, &cut) && atMostOnce(g, in) {
+	if errors.As(err, &cut) && lookupDecides(g, in) {
 		// The plugin died or hung during the call: the reply may have gone
 		// out. As after a crash of the hub, the step stays attempted, and
 		// is looked up once its lease runs out, not sent again blindly.
@@ -159,6 +159,15 @@ func (h *Hub) lookup(ctx context.Context, g *generation, conn *pluginhost.Connec
 func atMostOnce(g *generation, in *workflow.Inbound) bool {
 	ch := g.cfg.Channels[in.Message.Connector+"."+in.Message.Channel]
 	return ch != nil && ch.Capabilities.UnverifiableSend == sdk.AtMostOnce
+}
+
+// lookupDecides reports whether a lookup can change what happens to a send
+// whose outcome is unknown: the channel's connector can tell whether it went
+// out, or the channel would rather lose it than send it twice. Elsewhere it
+// is simply sent again with the same key.
+func lookupDecides(g *generation, in *workflow.Inbound) bool {
+	ch := g.cfg.Channels[in.Message.Connector+"."+in.Message.Channel]
+	return ch != nil && ch.Capabilities.LookupSend || atMostOnce(g, in)
 }
 
 func (h *Hub) runAction(ctx context.Context, g *generation, st *store.Step, in *workflow.Inbound, o workflow.Outcome) error {

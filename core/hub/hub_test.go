@@ -820,21 +820,26 @@ func TestSendBegunByAWorkerThatDiedIsLookedUp(t *testing.T) {
 	}
 }
 
-// A connector plugin that dies during a send may have sent the reply. An
-// at-least-once channel sends it again with the same key; an at-most-once
-// one leaves the step attempted, as after a crash of the hub, and gives it
-// up after the lookup rather than send it twice.
+// A connector plugin that dies during a send may have sent the reply.
+// Where a lookup can decide (the connector can tell, or the channel is
+// at-most-once), the step stays attempted, as after a crash of the hub, and
+// is looked up once its lease runs out; an at-most-once channel then gives
+// it up rather than send it twice. Elsewhere it is retried with the same
+// key.
 func TestASendCutShortByAPluginCrash(t *testing.T) {
 	t.Parallel()
 	const lease = time.Minute
 	for _, tc := range []struct {
 		name     string
+		lookup   bool // the channel declares LookupSend
 		delivery sdk.Delivery
+		after    store.StepState // the state the failed send leaves
 		sent     int
 		state    store.StepState
 	}{
-		{"at least once", sdk.AtLeastOnce, 2, store.StepDone},
-		{"at most once", sdk.AtMostOnce, 1, store.StepSkipped},
+		{"at least once", false, sdk.AtLeastOnce, store.StepRetrying, 2, store.StepDone},
+		{"at least once, with lookups", true, sdk.AtLeastOnce, store.StepAttempted, 2, store.StepDone},
+		{"at most once", false, sdk.AtMostOnce, store.StepAttempted, 1, store.StepSkipped},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -844,6 +849,7 @@ func TestASendCutShortByAPluginCrash(t *testing.T) {
 			st, path := openStore(t, store.Options{AttemptLease: lease})
 			cfg := ackConfig(t, sink)
 			cfg.Channels["webhook.webhook"].Capabilities.UnverifiableSend = tc.delivery
+			cfg.Channels["webhook.webhook"].Capabilities.LookupSend = tc.lookup
 			h := newTestHub(t, cfg, Options{Store: st, Queue: JetStream(openQueue(t)), PluginDir: webhookDir, Clock: clk, Node: "node"})
 			h.run(t)
 			t.Cleanup(release)
@@ -858,6 +864,9 @@ func TestASendCutShortByAPluginCrash(t *testing.T) {
 			}
 			eventually(t, "the send to fail", func() bool { return !h.attempts.holds(key) })
 			release()
+			if state, reason := stepState(t, path, key); state != string(tc.after) {
+				t.Errorf("after the plugin died: step %s (%q), want %s", state, reason, tc.after)
+			}
 			var state, reason string
 			drive(t, clk, 5*time.Second, "the step to be settled", func() bool {
 				state, reason = stepState(t, path, key)
