@@ -94,7 +94,8 @@ func (h *Hub) run(ctx context.Context, st *store.Step) error {
 // earlier attempt may have sent (its worker died after the reply's claim was
 // granted) is first looked up, so that it is not sent twice; one whose
 // earlier attempt died before its claim never reached the connector, and
-// goes out as any other.
+// goes out as any other. A send that the plugin's crash leaves in doubt is
+// left attempted for a later lookup (leaveInDoubt) where one can decide.
 func (h *Hub) send(ctx context.Context, g *generation, st *store.Step, in *workflow.Inbound, reply *sdk.OutboundMessage, maybeSent bool) error {
 	conn, ok := g.plugins.connector(in.Message.Connector, in.Message.Account)
 	if !ok {
@@ -110,12 +111,8 @@ func (h *Hub) send(ctx context.Context, g *generation, st *store.Step, in *workf
 	if err == nil {
 		err = res.Err
 	}
-	var cut *pluginhost.CallError
-	if errors.As(err, &cut) && lookupDecides(g, in) {
-		// The plugin died or hung during the call: the reply may have gone
-		// out. As after a crash of the hub, the step stays attempted, and
-		// is looked up once its lease runs out, not sent again blindly.
-		return fmt.Errorf("send step %s: %w", st.Key, err)
+	if inDoubt(err) && lookupDecides(g, in) {
+		return h.leaveInDoubt(ctx, st, err)
 	}
 	if err != nil {
 		return h.fail(ctx, st, err)
@@ -133,6 +130,10 @@ func (h *Hub) send(ctx context.Context, g *generation, st *store.Step, in *workf
 // at-most-once delivery).
 func (h *Hub) lookup(ctx context.Context, g *generation, conn *pluginhost.Connector, st *store.Step, in *workflow.Inbound, reply *sdk.OutboundMessage) (bool, error) {
 	res, err := conn.LookupSend(ctx, sdk.LookupRequest{IdempotencyKey: st.Key, Channel: reply.Channel, Thread: reply.Thread})
+	if err != nil && sdk.KindOf(err) != sdk.KindPermanent && lookupDecides(g, in) {
+		// Still in doubt: a retry would send it without asking.
+		return true, h.leaveInDoubt(ctx, st, err)
+	}
 	if err != nil {
 		return true, h.fail(ctx, st, err)
 	}
@@ -147,7 +148,7 @@ func (h *Hub) lookup(ctx context.Context, g *generation, conn *pluginhost.Connec
 		return false, nil
 	}
 	if atMostOnce(g, in) {
-		const reason = "at-most-once: an attempt before a crash may have sent it and the connector cannot tell"
+		const reason = "at-most-once: an earlier attempt, cut short by a crash, may have sent it and the connector cannot tell"
 		h.metrics.stepSkipped(st.Workflow, reason)
 		return true, h.finish(ctx, st, store.Result{Kind: store.ResultSkipped, At: h.clock.Now(), Reason: reason})
 	}
@@ -167,7 +168,27 @@ func atMostOnce(g *generation, in *workflow.Inbound) bool {
 // is simply sent again with the same key.
 func lookupDecides(g *generation, in *workflow.Inbound) bool {
 	ch := g.cfg.Channels[in.Message.Connector+"."+in.Message.Channel]
-	return ch != nil && ch.Capabilities.LookupSend || atMostOnce(g, in)
+	return (ch != nil && ch.Capabilities.LookupSend) || atMostOnce(g, in)
+}
+
+// inDoubt reports whether a failed call may have done its work: the plugin
+// got it, then crashed or hung.
+func inDoubt(err error) bool {
+	var ce *pluginhost.CallError
+	return errors.As(err, &ce) && ce.Reached()
+}
+
+// leaveInDoubt leaves a step whose reply may have gone out attempted, as a
+// crash of the hub would: once its lease runs out it is taken over and
+// looked up, not sent again blindly. After MaxAttempts it is dead-lettered
+// instead.
+func (h *Hub) leaveInDoubt(ctx context.Context, st *store.Step, cause error) error {
+	if st.Attempts >= MaxAttempts {
+		h.metrics.deadLettered(st.Workflow)
+		return h.retry(ctx, st, h.clock.Now(), fmt.Errorf("gave up after %d attempts, the last in doubt: %w", st.Attempts, cause), true)
+	}
+	h.log.Warn("send in doubt; the step is looked up once its lease runs out", "step", st.Key, "workflow", st.Workflow, "attempt", st.Attempts, "error", cause)
+	return nil
 }
 
 func (h *Hub) runAction(ctx context.Context, g *generation, st *store.Step, in *workflow.Inbound, o workflow.Outcome) error {

@@ -24,6 +24,7 @@ import (
 
 	"github.com/switchboard-hub/switchboard/core/clock"
 	"github.com/switchboard-hub/switchboard/core/config"
+	"github.com/switchboard-hub/switchboard/core/pluginhost"
 	"github.com/switchboard-hub/switchboard/core/queue"
 	"github.com/switchboard-hub/switchboard/core/store"
 	"github.com/switchboard-hub/switchboard/core/workflow"
@@ -879,6 +880,33 @@ func TestASendCutShortByAPluginCrash(t *testing.T) {
 				t.Errorf("the sink got %+v, want %d requests with key %s", sink.requests(), tc.sent, key)
 			}
 		})
+	}
+}
+
+// A send left in doubt stays attempted for a later lookup, until its
+// attempts run out: then it is dead-lettered, never sent again blindly.
+func TestASendInDoubtIsDeadLetteredAfterMaxAttempts(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	sink := newReplySink(t)
+	st, path := openStore(t, store.Options{})
+	h := newTestHub(t, ackConfig(t, sink), Options{Store: st, Queue: JetStream(openQueue(t)), PluginDir: webhookDir, Clock: clock.NewFake(testStart), Node: "node"})
+	defer h.gen.Load().plugins.close()
+	key := beginReply(t, h, st, testStart)
+	cause := &pluginhost.CallError{Plugin: "webhook", Method: "send", Err: errors.New("plugin process exited")}
+	for _, tc := range []struct {
+		attempts int
+		state    store.StepState
+	}{{MaxAttempts - 1, store.StepAttempted}, {MaxAttempts, store.StepDead}} {
+		if err := h.leaveInDoubt(ctx, &store.Step{Planned: workflow.Planned{Key: key, Workflow: "ack"}, Attempts: tc.attempts}, cause); err != nil {
+			t.Fatal(err)
+		}
+		if state, reason := stepState(t, path, key); state != string(tc.state) {
+			t.Errorf("in doubt after %d attempts: step %s (%q), want %s", tc.attempts, state, reason, tc.state)
+		}
+	}
+	if got := sink.requests(); len(got) != 0 {
+		t.Errorf("sent: %+v", got)
 	}
 }
 

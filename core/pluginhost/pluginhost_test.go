@@ -166,8 +166,8 @@ func TestKilledDuringCallIsRestarted(t *testing.T) {
 	}
 	err := <-errc
 	var ce *CallError
-	if !errors.As(err, &ce) || ce.Method != "send" {
-		t.Fatalf("in-flight send error = %v, want a *CallError for send", err)
+	if !errors.As(err, &ce) || ce.Method != "send" || !ce.Reached() {
+		t.Fatalf("in-flight send error = %v, want a *CallError for send that reached the plugin", err)
 	}
 	res, err := sendText(c, "hello")
 	if err != nil || res.Err != nil || res.ExternalID != "sent-k-hello" {
@@ -210,8 +210,8 @@ func TestRestartBackoff(t *testing.T) {
 	}
 	_, err := sendText(c, "hello")
 	var ce *CallError
-	if !errors.As(err, &ce) || ce.RetryAfter != time.Second {
-		t.Fatalf("send during backoff = %v, want a *CallError with RetryAfter 1s", err)
+	if !errors.As(err, &ce) || ce.RetryAfter != time.Second || ce.Reached() {
+		t.Fatalf("send during backoff = %v, want a *CallError with RetryAfter 1s that reached no plugin", err)
 	}
 	clk.Advance(time.Second)
 	if res, err := sendText(c, "hello"); err != nil || res.Err != nil {

@@ -92,6 +92,15 @@ func (e *CallError) Error() string {
 
 func (e *CallError) Unwrap() error { return e.Err }
 
+// methodStart names a call that failed because no plugin process could be
+// started (or the next start waits for its backoff).
+const methodStart = "start"
+
+// Reached reports whether the call reached a plugin process, which may
+// have done its work before it crashed or hung. A call that never did
+// (no process could be started) surely did nothing.
+func (e *CallError) Reached() bool { return e.Method != methodStart }
+
 // supervisor owns one plugin instance's process and replaces it when it
 // fails. Restarts are lazy: the next call after a failure starts a new
 // process, no sooner than the backoff allows.
@@ -135,7 +144,7 @@ func (s *supervisor) get(ctx context.Context) (*process, error) {
 		s.noteFailureLocked(errors.New("plugin process exited"))
 	}
 	if wait := s.retryAt.Sub(s.opts.Clock.Now()); wait > 0 {
-		return nil, &CallError{Plugin: s.spec.String(), Method: "start", Err: s.lastErr, RetryAfter: wait}
+		return nil, &CallError{Plugin: s.spec.String(), Method: methodStart, Err: s.lastErr, RetryAfter: wait}
 	}
 	p, err := launch(s.spec, s.opts)
 	if err == nil && s.configure != nil {
@@ -146,7 +155,7 @@ func (s *supervisor) get(ctx context.Context) (*process, error) {
 	}
 	if err != nil {
 		s.noteFailureLocked(err)
-		return nil, &CallError{Plugin: s.spec.String(), Method: "start", Err: err}
+		return nil, &CallError{Plugin: s.spec.String(), Method: methodStart, Err: err}
 	}
 	s.proc = p
 	s.restarts.Add(1)

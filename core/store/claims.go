@@ -16,7 +16,7 @@ import (
 // locked, before the decision, so two workers claiming for one thread, on
 // one node or many, decide one after the other. Every verdict is kept by
 // step key, and a claim with a known key gets the verdict it got before,
-// marked Again.
+// marked Repeated.
 func (s *sqlStore) ClaimReply(ctx context.Context, c workflow.ReplyClaim) (workflow.Verdict, error) {
 	var v workflow.Verdict
 	what := fmt.Sprintf("claim a reply to thread %s for step %q", c.ThreadID, c.Key)
@@ -50,7 +50,7 @@ RETURNING claimed_at, (SELECT ok FROM reply_verdicts WHERE step_key = ?), (SELEC
 		}
 		t.wrote(1)
 		if ok.Valid {
-			v = workflow.Verdict{OK: ok.Bool, Reason: reason.String, Again: true}
+			v = workflow.Verdict{OK: ok.Bool, Reason: reason.String, Repeated: true}
 			return nil
 		}
 		var b *breaker

@@ -30,7 +30,7 @@ func (m *MemClaims) ClaimReply(_ context.Context, c ReplyClaim) (Verdict, error)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if v, ok := m.granted[c.Key]; ok {
-		v.Again = true
+		v.Repeated = true
 		return v, nil
 	}
 	v := m.decide(c)

@@ -41,9 +41,9 @@ type Outcome struct {
 
 	Reply *sdk.OutboundMessage // Send
 	// MaybeSent (Send): an earlier attempt of the step was granted this
-	// reply, and may have sent it before its worker died; the connector is
-	// asked before it is sent again. Without it, no earlier attempt got as
-	// far as the connector.
+	// reply, so it may have reached the connector; where that attempt was
+	// cut short (the hub tells), the connector is asked before the reply
+	// is sent again. Without it, no earlier attempt got that far.
 	MaybeSent bool
 
 	Tags     []string // Apply
@@ -149,7 +149,7 @@ func (e *Engine) resolveReply(ctx context.Context, d *Due, w *config.Workflow, s
 	if !v.OK {
 		return Outcome{Kind: Skip, Reason: v.Reason}, nil
 	}
-	return Outcome{Kind: Send, MaybeSent: v.Again, Reply: &sdk.OutboundMessage{
+	return Outcome{Kind: Send, MaybeSent: v.Repeated, Reply: &sdk.OutboundMessage{
 		Channel:    in.Message.Channel,
 		Thread:     in.Message.Thread,
 		Recipients: []sdk.Party{in.Message.Sender},

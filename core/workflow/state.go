@@ -65,11 +65,11 @@ type ReplyClaim struct {
 type Verdict struct {
 	OK     bool
 	Reason string // why not
-	// Again: the claim's key had this verdict already, given to an earlier
+	// Repeated: the claim's key had this verdict already, given to an earlier
 	// attempt of the step (one whose worker died, or a redelivery). Only a
 	// granted claim's reply can have been sent, so a step whose earlier
 	// attempt never got its verdict surely sent nothing.
-	Again bool
+	Repeated bool
 }
 
 // Claims grants what may happen only once per thread or within a limit. A

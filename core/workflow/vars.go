@@ -37,9 +37,9 @@ var readsByRoot = map[string]reads{
 // exprReads is what an expression reads of an evaluation.
 type exprReads struct {
 	vars reads
-	// message holds the message's attributes it reads, when it reads
-	// them only by name (message.text); nil when it reads the message
-	// whole.
+	// message holds the message's attributes it reads, when vars has
+	// readsMessage and it reads them only by name (message.text); nil
+	// when it reads the message whole.
 	message []string
 }
 
@@ -96,8 +96,8 @@ type evalVars struct {
 	outputs map[string]cty.Value // earlier steps' outputs, the step variable
 	ctx     *hcl.EvalContext
 	built   reads
-	// message holds the message's attributes built so far, while it is
-	// not built whole (built has readsMessage).
+	// message holds the message's attributes built so far, until the
+	// message is built whole (and built has readsMessage).
 	message map[string]cty.Value
 }
 

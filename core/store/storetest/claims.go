@@ -53,8 +53,8 @@ func playClaims(t *testing.T, s store.Store, ids []string, claims []claim, check
 		must(t, "ClaimReply", err)
 		label := fmt.Sprintf("claim %d (thread %d, %s, key %s, at %s)", i, c.thread, c.workflow, c.key, c.after)
 		diff(t, label+": verdict as MemClaims gives it", want, got)
-		if got.Again != claimed[c.key] {
-			t.Errorf("%s: Again = %t, want %t: only a key claimed before has its verdict again", label, got.Again, claimed[c.key])
+		if got.Repeated != claimed[c.key] {
+			t.Errorf("%s: Repeated = %t, want %t: only a key claimed before has its verdict again", label, got.Repeated, claimed[c.key])
 		}
 		claimed[c.key] = true
 		if checkOK && got.OK != c.ok {

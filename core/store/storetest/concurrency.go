@@ -148,14 +148,14 @@ func testConcurrentClaimThread(t *testing.T, s store.Store) {
 		race(func(w int) {
 			key := fmt.Sprintf("r%d-k%d", round, w)
 			// Each worker claims twice with its key: the second answer must
-			// repeat the first, marked Again.
+			// repeat the first, marked Repeated.
 			for range 2 {
 				v, err := s.ClaimReply(ctx(t), workflow.ReplyClaim{ThreadID: id, Workflow: "w", Key: key, At: t0, Window: time.Hour})
 				mu.Lock()
 				prev, ok := verdicts[key]
 				if err != nil {
 					errs = append(errs, err)
-				} else if v.Again != ok {
+				} else if v.Repeated != ok {
 					errs = append(errs, fmt.Errorf("key %s: verdict %+v, when claimed before: %t", key, v, ok))
 				} else if ok && (prev.OK != v.OK || prev.Reason != v.Reason) {
 					errs = append(errs, fmt.Errorf("key %s: verdict %+v, then %+v", key, prev, v))
@@ -204,7 +204,7 @@ func testConcurrentClaimSameKey(t *testing.T, s store.Store) {
 	}
 	first := 0
 	for _, v := range verdicts {
-		if !v.Again {
+		if !v.Repeated {
 			first++
 		}
 		if v.OK != verdicts[0].OK || v.Reason != verdicts[0].Reason || !v.OK {
@@ -212,7 +212,7 @@ func testConcurrentClaimSameKey(t *testing.T, s store.Store) {
 		}
 	}
 	if first != 1 {
-		t.Fatalf("%d of the verdicts for one key were given first (not Again); want 1: %+v", first, verdicts)
+		t.Fatalf("%d of the verdicts for one key were given first (not Repeated); want 1: %+v", first, verdicts)
 	}
 	// One reply was counted: a limit of one more is reached by the next.
 	v, err := s.ClaimReply(ctx(t), workflow.ReplyClaim{ThreadID: ids[1], Workflow: "w", Key: "other", At: t0.Add(2 * time.Hour),
