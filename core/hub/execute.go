@@ -187,6 +187,7 @@ func (h *Hub) leaveInDoubt(ctx context.Context, st *store.Step, cause error) err
 		h.metrics.deadLettered(st.Workflow)
 		return h.retry(ctx, st, h.clock.Now(), fmt.Errorf("gave up after %d attempts, the last in doubt: %w", st.Attempts, cause), true)
 	}
+	h.metrics.sendsInDoubt.WithLabelValues(st.Workflow).Inc()
 	h.log.Warn("send in doubt; the step is looked up once its lease runs out", "step", st.Key, "workflow", st.Workflow, "attempt", st.Attempts, "error", cause)
 	return nil
 }

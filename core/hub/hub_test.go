@@ -868,6 +868,10 @@ func TestASendCutShortByAPluginCrash(t *testing.T) {
 			if state, reason := stepState(t, path, key); state != string(tc.after) {
 				t.Errorf("after the plugin died: step %s (%q), want %s", state, reason, tc.after)
 			}
+			inDoubt := tc.after == store.StepAttempted
+			if got := h.metric(t, "switchboard_sends_in_doubt_total", "workflow", "ack"); got != map[bool]float64{true: 1}[inDoubt] {
+				t.Errorf("switchboard_sends_in_doubt_total = %v, in doubt: %t", got, inDoubt)
+			}
 			var state, reason string
 			drive(t, clk, 5*time.Second, "the step to be settled", func() bool {
 				state, reason = stepState(t, path, key)

@@ -19,6 +19,7 @@ type metrics struct {
 	replyLatency  *prometheus.HistogramVec
 	stepLatency   prometheus.Histogram
 	deadLetters   *prometheus.CounterVec
+	sendsInDoubt  *prometheus.CounterVec
 	pluginRestart *prometheus.CounterVec
 }
 
@@ -47,11 +48,14 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		deadLetters: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "switchboard_dead_letters_total", Help: "Steps dead-lettered, by workflow.",
 		}, []string{"workflow"}),
+		sendsInDoubt: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "switchboard_sends_in_doubt_total", Help: "Replies a plugin's crash or hang left in doubt, to be looked up once their lease runs out, by workflow.",
+		}, []string{"workflow"}),
 		pluginRestart: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "switchboard_plugin_restarts_total", Help: "Plugin restarts after a crash or hang, by plugin.",
 		}, []string{"plugin"}),
 	}
-	reg.MustRegister(m.messagesIn, m.messagesOut, m.fires, m.skips, m.replyLatency, m.stepLatency, m.deadLetters, m.pluginRestart)
+	reg.MustRegister(m.messagesIn, m.messagesOut, m.fires, m.skips, m.replyLatency, m.stepLatency, m.deadLetters, m.sendsInDoubt, m.pluginRestart)
 	return m
 }
 
