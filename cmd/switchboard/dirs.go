@@ -16,7 +16,8 @@ import (
 
 // configDirs expands the arguments of validate and test: each argument is a
 // directory, and every directory below it that holds *.hcl files is a
-// configuration of its own.
+// configuration of its own. Finding none is an error: a mistyped directory
+// must not pass.
 func configDirs(args []string) ([]string, error) {
 	if len(args) == 0 {
 		args = []string{"."}
@@ -43,6 +44,9 @@ func configDirs(args []string) ([]string, error) {
 		if err != nil {
 			return nil, err
 		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no *.hcl files in %s or below it; give the directory of a configuration", strings.Join(args, ", "))
 	}
 	sort.Strings(out)
 	return out, nil

@@ -101,6 +101,14 @@ func newFlags(name, synopsis string, stderr io.Writer) *flag.FlagSet {
 	return fs
 }
 
+// misuse prints what is wrong with a command line, then the command's
+// usage.
+func misuse(fs *flag.FlagSet, format string, args ...any) error {
+	fmt.Fprintf(fs.Output(), "switchboard %s: %s\n\n", fs.Name(), fmt.Sprintf(format, args...))
+	fs.Usage()
+	return errUsage
+}
+
 func parse(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {

@@ -46,7 +46,7 @@ func runCLI(t *testing.T, args ...string) (int, string, string) {
 
 func TestEveryCommandHasHelp(t *testing.T) {
 	for _, args := range [][]string{
-		{"-h"}, {"validate", "-h"}, {"fmt", "-h"}, {"test", "-h"},
+		{"-h"}, {"serve", "-h"}, {"send", "-h"}, {"reload", "-h"}, {"validate", "-h"}, {"fmt", "-h"}, {"test", "-h"},
 		{"plugins", "-h"}, {"plugins", "list", "-h"}, {"plugins", "inspect", "-h"}, {"plugins", "lock", "-h"},
 	} {
 		code, stdout, stderr := runCLI(t, args...)
@@ -56,6 +56,30 @@ func TestEveryCommandHasHelp(t *testing.T) {
 	}
 	if code, _, _ := runCLI(t, "frobnicate"); code != 2 {
 		t.Errorf("unknown command: exit %d, want 2", code)
+	}
+}
+
+// A wrong command line says what is wrong before the usage; a directory
+// with no configuration fails rather than passes.
+func TestMisuseSaysWhatIsWrong(t *testing.T) {
+	empty := t.TempDir()
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"serve"}, 2, "switchboard serve: -config is required"},
+		{[]string{"serve", "-config", empty, "-log-level", "degub"}, 2, `-log-level "degub" is not one of`},
+		{[]string{"send", "where", "is", "it"}, 2, "TEXT is one argument (quote it); got 3"},
+		{[]string{"plugins", "inspect"}, 2, "give one plugin NAME; got 0"},
+		{[]string{"plugins", "inspect", "-kind", "conector", "webhook"}, 2, `-kind is "conector"; use connector or action`},
+		{[]string{"validate", empty}, 1, "no *.hcl files in " + empty},
+		{[]string{"test", empty}, 1, "no *.hcl files in " + empty},
+	} {
+		code, stdout, stderr := runCLI(t, tc.args...)
+		if code != tc.code || !strings.Contains(stderr, tc.want) {
+			t.Errorf("%v: exit %d, want %d with %q; stdout %q, stderr:\n%s", tc.args, code, tc.code, tc.want, stdout, stderr)
+		}
 	}
 }
 

@@ -126,8 +126,10 @@ func pluginsInspect(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if fs.NArg() != 1 {
-		fs.Usage()
-		return errUsage
+		return misuse(fs, "give one plugin NAME; got %d arguments", fs.NArg())
+	}
+	if *kind != "" && *kind != "connector" && *kind != "action" {
+		return misuse(fs, "-kind is %q; use connector or action", *kind)
 	}
 	name := fs.Arg(0)
 	cands, err := pluginhost.Discover(*dir)

@@ -37,8 +37,7 @@ signatures. Prints the hub's answer.
 		return err
 	}
 	if fs.NArg() != 1 {
-		fs.Usage()
-		return errUsage
+		return misuse(fs, "TEXT is one argument (quote it); got %d", fs.NArg())
 	}
 	now := strconv.FormatInt(time.Now().UnixNano(), 36)
 	if *id == "" {

@@ -29,7 +29,7 @@ import (
 	"github.com/switchboard-hub/switchboard/core/store"
 )
 
-const serveUsage = `Usage: switchboard serve -config DIR [-data DIR] [-listen ADDR] [-plugin-dir DIR]
+const serveUsage = `Usage: switchboard serve -config DIR [-data DIR] [-listen ADDR] [-plugin-dir DIR] [-log-level LEVEL]
 
 Runs the hub: connectors poll and receive webhooks at /hooks/<connector>/<account>,
 workflows answer, and the HTTP API (docs/openapi.yaml), /healthz, /readyz and
@@ -59,16 +59,19 @@ func serveCmd(args []string, stdout, stderr io.Writer) error {
 	data := fs.String("data", "data", "data directory: the SQLite database, JetStream files, plugin state")
 	listen := fs.String("listen", "", "HTTP address; default: the hub block's listen, else 127.0.0.1:8080")
 	pluginDir := fs.String("plugin-dir", defaultPluginDir(), "plugin directory")
-	logLevel := fs.String("log-level", "info", "trace, debug, info, warn or error")
+	logLevel := fs.String("log-level", "info", "trace, debug, info, warn, error or off")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if *dir == "" {
-		fs.Usage()
-		return errUsage
+		return misuse(fs, "-config is required: the directory of the configuration's *.hcl files")
+	}
+	level := hclog.LevelFromString(*logLevel)
+	if level == hclog.NoLevel {
+		return misuse(fs, "-log-level %q is not one of trace, debug, info, warn, error or off", *logLevel)
 	}
 	began := time.Now()
-	logger := hclog.New(&hclog.LoggerOptions{Name: "switchboard", Level: hclog.LevelFromString(*logLevel), Output: stderr})
+	logger := hclog.New(&hclog.LoggerOptions{Name: "switchboard", Level: level, Output: stderr})
 	clk, fake, err := serveClock()
 	if err != nil {
 		return err

@@ -36,9 +36,6 @@ for its schema: from its plugin block's path, else from -plugin-dir.
 	if err != nil {
 		return err
 	}
-	if len(dirs) == 0 {
-		return fmt.Errorf("no *.hcl files under %v", fs.Args())
-	}
 	failed := 0
 	for _, dir := range dirs {
 		p := hclparse.NewParser()
