@@ -84,6 +84,9 @@ type WebhookRequest struct {
 }
 
 // WebhookResponse is what to answer the vendor, and the messages found.
+// The host stores Messages before it answers, when Status is a success
+// (2xx, or 0, which answers 200); a failure to store answers 503 instead,
+// so that the vendor delivers the request again.
 type WebhookResponse struct {
 	Status   int
 	Header   http.Header

@@ -914,6 +914,25 @@ func TestASendInDoubtIsDeadLetteredAfterMaxAttempts(t *testing.T) {
 	}
 }
 
+// A connector may answer a webhook without a status; the host answers 200
+// then, and so must have stored the messages first.
+func TestAWebhookAnsweredWithoutAStatusStoresItsMessages(t *testing.T) {
+	t.Parallel()
+	st, _ := openStore(t, store.Options{})
+	cfg := loadConfig(t, testPluginDir, map[string]string{"hub.hcl": "connector \"testconn\" \"acct\" {}\n"})
+	h := newTestHub(t, cfg, Options{Store: st, Queue: JetStream(openQueue(t)), PluginDir: testPluginDir, Clock: clock.NewFake(testStart), Node: "node"})
+	defer h.gen.Load().plugins.close()
+	rec := httptest.NewRecorder()
+	h.Webhooks().ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/hooks/testconn/acct", strings.NewReader("hello")))
+	if rec.Code != http.StatusOK {
+		t.Fatalf("webhook: %d %s", rec.Code, rec.Body)
+	}
+	threads, err := st.Threads(context.Background(), store.ThreadFilter{})
+	if err != nil || len(threads) != 1 || threads[0].ExternalID != "hook-hello" {
+		t.Fatalf("threads after a webhook answered 200: %+v, %v; want the message's", threads, err)
+	}
+}
+
 // A worker whose reply waits for the shop longer than the attempt lease
 // renews its hold on the step: no one takes it over and sends it again.
 func TestAStepWaitingPastItsLeaseIsNotTakenOver(t *testing.T) {

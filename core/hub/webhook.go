@@ -58,7 +58,11 @@ func (h *Hub) Webhooks() http.Handler {
 			http.Error(w, http.StatusText(status), status)
 			return
 		}
-		if res.Status >= 200 && res.Status < 300 && len(res.Messages) > 0 {
+		status := res.Status
+		if status == 0 {
+			status = http.StatusOK
+		}
+		if status >= 200 && status < 300 && len(res.Messages) > 0 {
 			if _, err := h.Ingest(r.Context(), typ, account, res.Messages, nil); err != nil {
 				h.log.Error("webhook: storing messages failed; the vendor will retry", "connector", typ, "account", account, "error", err)
 				http.Error(w, "could not store the messages; try again", http.StatusServiceUnavailable)
@@ -69,10 +73,6 @@ func (h *Hub) Webhooks() http.Handler {
 			for _, v := range vs {
 				w.Header().Add(k, v)
 			}
-		}
-		status := res.Status
-		if status == 0 {
-			status = http.StatusOK
 		}
 		w.WriteHeader(status)
 		_, _ = w.Write(res.Body)

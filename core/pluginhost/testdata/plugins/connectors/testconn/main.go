@@ -1,6 +1,7 @@
 // Command testconn is a connector that misbehaves on request, for the plugin
 // host's tests: it prints to stdout before its handshake, hangs, exits in
-// the middle of a call, reports error kinds and its environment.
+// the middle of a call, reports error kinds and its environment, and
+// answers webhooks without a status.
 package main
 
 import (
@@ -76,8 +77,15 @@ func (c *conn) Poll(ctx context.Context, _ sdk.PollRequest) (*sdk.PollResult, er
 	return &sdk.PollResult{Messages: []sdk.Message{{ExternalID: id, Channel: "test", Direction: sdk.Inbound, Text: id}}, NextCursor: []byte(id)}, nil
 }
 
-func (c *conn) HandleWebhook(context.Context, *sdk.WebhookRequest) (*sdk.WebhookResponse, error) {
-	return nil, sdk.Permanent(sdk.ErrUnsupported)
+// HandleWebhook takes the body as one message's text, and answers without
+// a status, as a plugin may (the host answers 200). An empty body fails the
+// call with a permanent error.
+func (c *conn) HandleWebhook(_ context.Context, req *sdk.WebhookRequest) (*sdk.WebhookResponse, error) {
+	if len(req.Body) == 0 {
+		return nil, sdk.Permanent(sdk.ErrUnsupported)
+	}
+	id := "hook-" + string(req.Body)
+	return &sdk.WebhookResponse{Messages: []sdk.Message{{ExternalID: id, Channel: "test", Direction: sdk.Inbound, Text: string(req.Body)}}}, nil
 }
 
 // Send behaves as the text says.
