@@ -252,7 +252,10 @@ func (h *Hub) Run(ctx context.Context) error {
 		return fmt.Errorf("consume steps: %w", err)
 	}
 	var wg sync.WaitGroup
-	loops, cancel := context.WithCancel(ctx)
+	// The loops outlive the consumers' handlers: the leases of steps still
+	// being sent are renewed, and what the handlers store is published,
+	// until the last handler has finished.
+	loops, cancel := context.WithCancel(work)
 	wg.Add(3)
 	go func() { defer wg.Done(); h.publishOutbox(loops) }()
 	go func() { defer wg.Done(); h.schedule(loops) }()
@@ -266,10 +269,21 @@ func (h *Hub) Run(ctx context.Context) error {
 	go func() { defer stopping.Done(); stopMessages() }()
 	go func() { defer stopping.Done(); stopSteps() }()
 	stopping.Wait()
-	// The outbox publishes what the last handlers stored before it stops.
-	h.wakeOutbox()
 	cancel()
 	wg.Wait()
+	// What the last handlers stored goes to the queue now, not at the next
+	// start.
+	final, done := context.WithTimeout(work, 5*time.Second)
+	defer done()
+	for {
+		n, err := h.publishPass(final)
+		if err != nil {
+			h.log.Warn("outbox: the last publish before stopping failed; the next start publishes it", "error", err)
+		}
+		if err != nil || n < outboxBatch {
+			break
+		}
+	}
 	h.gen.Load().plugins.close()
 	return nil
 }

@@ -984,6 +984,46 @@ func TestAStepWaitingPastItsLeaseIsNotTakenOver(t *testing.T) {
 	}
 }
 
+// A hub told to stop lets the send in flight finish, and keeps its step's
+// lease meanwhile, so that no other node takes it over and sends it again.
+func TestAStoppingHubKeepsTheLeasesOfSendsInFlight(t *testing.T) {
+	t.Parallel()
+	const lease = 20 * time.Second
+	sink := newReplySink(t)
+	release := sink.holdReplies()
+	clk := clock.NewFake(testStart)
+	st, path := openStore(t, store.Options{AttemptLease: lease})
+	h := newTestHub(t, ackConfig(t, sink), Options{Store: st, Queue: JetStream(openQueue(t)), PluginDir: webhookDir, Clock: clk, Node: "node"})
+	h.run(t)
+	t.Cleanup(release) // before the hub stops, should the test fail
+	if code := h.deliver(t, "shop", "m1", "t1", "hello"); code != http.StatusOK {
+		t.Fatalf("deliver: %d", code)
+	}
+	eventually(t, "the reply to reach the shop", func() bool { return len(sink.requests()) == 1 })
+	key := sink.requests()[0].Key
+	stopped := make(chan struct{})
+	go func() { h.stop(); close(stopped) }()
+	for end := clk.Now().Add(3 * lease); clk.Now().Before(end); {
+		clk.Advance(7 * time.Second)
+		eventually(t, "the lease to be renewed while the hub stops", func() bool {
+			return clk.Now().Sub(attemptedAt(t, path, key)) <= lease/2
+		})
+	}
+	select {
+	case <-stopped:
+		t.Fatal("the hub stopped with a send in flight")
+	default:
+	}
+	release()
+	<-stopped
+	if state, reason := stepState(t, path, key); state != string(store.StepDone) {
+		t.Errorf("step %s (%q) after the stop, want done", state, reason)
+	}
+	if got := sink.withKey(key); len(got) != 1 {
+		t.Errorf("the reply reached the shop %d times, want once", len(got))
+	}
+}
+
 func TestFailedSendsBackOffOnTheHubClockAndDeadLetterAfterMaxAttempts(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {

@@ -14,18 +14,7 @@ const outboxBatch = 1000
 func (h *Hub) publishOutbox(ctx context.Context) {
 	failures := 0
 	for ctx.Err() == nil {
-		rows, err := h.store.Outbox(ctx, outboxBatch)
-		if err == nil && len(rows) > 0 {
-			items := make([]Work, len(rows))
-			ids := make([]int64, len(rows))
-			for i, r := range rows {
-				items[i] = Work{Subject: r.Subject, DedupID: r.DedupID, Payload: r.Payload}
-				ids[i] = r.ID
-			}
-			if err = h.queue.Publish(ctx, items); err == nil {
-				err = h.store.Published(ctx, ids)
-			}
-		}
+		n, err := h.publishPass(ctx)
 		if err != nil {
 			if ctx.Err() != nil {
 				return
@@ -36,7 +25,7 @@ func (h *Hub) publishOutbox(ctx context.Context) {
 			continue
 		}
 		failures = 0
-		if len(rows) == outboxBatch {
+		if n == outboxBatch {
 			continue // more are waiting
 		}
 		select {
@@ -46,6 +35,25 @@ func (h *Hub) publishOutbox(ctx context.Context) {
 		case <-h.clock.After(time.Second): // rows written by other nodes
 		}
 	}
+}
+
+// publishPass publishes up to outboxBatch rows of the outbox, and deletes
+// them; it returns how many it found.
+func (h *Hub) publishPass(ctx context.Context) (int, error) {
+	rows, err := h.store.Outbox(ctx, outboxBatch)
+	if err != nil || len(rows) == 0 {
+		return 0, err
+	}
+	items := make([]Work, len(rows))
+	ids := make([]int64, len(rows))
+	for i, r := range rows {
+		items[i] = Work{Subject: r.Subject, DedupID: r.DedupID, Payload: r.Payload}
+		ids[i] = r.ID
+	}
+	if err := h.queue.Publish(ctx, items); err != nil {
+		return 0, err
+	}
+	return len(rows), h.store.Published(ctx, ids)
 }
 
 // RequeueAfter is how long queued work may go untouched before the
