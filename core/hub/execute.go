@@ -60,7 +60,8 @@ func (h *Hub) run(ctx context.Context, st *store.Step) error {
 	}()
 	key := st.Key
 	now := h.clock.Now()
-	g := h.gen.Load()
+	g := h.use()
+	defer g.plugins.done()
 	in := st.Inbound
 	outputs, err := h.outputs(ctx, g, st)
 	if err != nil {

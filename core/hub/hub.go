@@ -182,10 +182,22 @@ func disabledSet(overrides map[string]bool) map[string]bool {
 }
 
 // Config is the configuration the hub runs.
+// use returns the running generation with its plugins held for calls,
+// until g.plugins.done(): a reload stops the plugins it replaced only when
+// the calls in them have ended.
+func (h *Hub) use() *generation {
+	for {
+		if g := h.gen.Load(); g.plugins.use() {
+			return g
+		}
+	}
+}
+
 func (h *Hub) Config() *config.Config { return h.gen.Load().cfg }
 
 // Reload starts the plugins of cfg and swaps it in; the old plugins stop
-// once the swap is done. On error the running configuration is untouched.
+// once the calls in them have ended. On error the running configuration
+// is untouched.
 func (h *Hub) Reload(ctx context.Context, cfg *config.Config) error {
 	h.reloadMu.Lock()
 	defer h.reloadMu.Unlock()
@@ -197,7 +209,7 @@ func (h *Hub) Reload(ctx context.Context, cfg *config.Config) error {
 	if h.pollers != nil {
 		h.pollers.restart(g)
 	}
-	old.plugins.close()
+	old.plugins.retire()
 	h.log.Info("configuration reloaded", "workflows", len(cfg.Workflows), "connectors", len(cfg.Connectors))
 	return nil
 }
@@ -284,7 +296,8 @@ func (h *Hub) Run(ctx context.Context) error {
 			break
 		}
 	}
-	h.gen.Load().plugins.close()
+	p := h.gen.Load().plugins
+	p.stop.Do(p.close)
 	return nil
 }
 

@@ -1024,6 +1024,40 @@ func TestAStoppingHubKeepsTheLeasesOfSendsInFlight(t *testing.T) {
 	}
 }
 
+// A reload while a send waits for the shop lets the send finish in the
+// plugin that began it, which stops only then: the reply goes out once, and
+// is not left in doubt.
+func TestAReloadLetsSendsInFlightFinish(t *testing.T) {
+	t.Parallel()
+	sink := newReplySink(t)
+	release := sink.holdReplies()
+	clk := clock.NewFake(testStart)
+	st, path := openStore(t, store.Options{})
+	cfg := ackConfig(t, sink)
+	h := newTestHub(t, cfg, Options{Store: st, Queue: JetStream(openQueue(t)), PluginDir: webhookDir, Clock: clk, Node: "node"})
+	h.run(t)
+	t.Cleanup(release)
+	if code := h.deliver(t, "shop", "m1", "t1", "hello"); code != http.StatusOK {
+		t.Fatalf("deliver: %d", code)
+	}
+	eventually(t, "the reply to reach the shop", func() bool { return len(sink.requests()) == 1 })
+	key := sink.requests()[0].Key
+	old := h.gen.Load().plugins
+	if err := h.Reload(context.Background(), ackConfig(t, sink)); err != nil {
+		t.Fatal(err)
+	}
+	release()
+	eventually(t, "the step to be done", func() bool {
+		state, _ := stepState(t, path, key)
+		return state == string(store.StepDone)
+	})
+	if got := sink.withKey(key); len(got) != 1 {
+		t.Errorf("the reply reached the shop %d times, want once", len(got))
+	}
+	conn, _ := old.connector("webhook", "shop")
+	eventually(t, "the replaced plugin to stop", func() bool { return conn.Pid() == 0 })
+}
+
 func TestFailedSendsBackOffOnTheHubClockAndDeadLetterAfterMaxAttempts(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {

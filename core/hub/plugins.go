@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/hashicorp/hcl/v2"
 
@@ -20,6 +22,42 @@ type plugins struct {
 	actions    map[string]*pluginhost.Action    // by "type/name"
 	senders    map[string]*batcher[sdk.SendItem, sdk.SendResult]
 	executors  map[string]*batcher[sdk.ExecuteItem, sdk.ExecuteResult]
+
+	// holds counts the callers between use and done, and has retiredBit
+	// set once a reload replaced these plugins: they stop when both say
+	// so, so that a reload cuts no call short.
+	holds atomic.Int64
+	stop  sync.Once
+}
+
+const retiredBit = 1 << 62
+
+// use holds the plugins for calls until done; it reports false once they
+// are retired, for the caller to take the hub's current ones instead.
+func (p *plugins) use() bool {
+	for {
+		v := p.holds.Load()
+		if v&retiredBit != 0 {
+			return false
+		}
+		if p.holds.CompareAndSwap(v, v+1) {
+			return true
+		}
+	}
+}
+
+// done releases a hold; the last one on retired plugins stops them.
+func (p *plugins) done() {
+	if p.holds.Add(-1) == retiredBit {
+		go p.stop.Do(p.close)
+	}
+}
+
+// retire stops the plugins once no call holds them.
+func (p *plugins) retire() {
+	if p.holds.Or(retiredBit) == 0 {
+		p.stop.Do(p.close)
+	}
 }
 
 // A plugin gets batches of at most maxBatch items, at most batchesInFlight

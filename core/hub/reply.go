@@ -24,7 +24,9 @@ func (h *Hub) Reply(ctx context.Context, threadID, text, key string) (string, er
 	if err != nil {
 		return "", err
 	}
-	conn, ok := h.gen.Load().plugins.connector(th.Connector, th.Account)
+	g := h.use()
+	defer g.plugins.done()
+	conn, ok := g.plugins.connector(th.Connector, th.Account)
 	if !ok {
 		return "", sdk.Permanent(fmt.Errorf("no connector %q %q is configured for this thread any more", th.Connector, th.Account))
 	}

@@ -26,7 +26,9 @@ func (h *Hub) Webhooks() http.Handler {
 			return
 		}
 		typ, account := parts[0], parts[1]
-		conn, ok := h.gen.Load().plugins.connector(typ, account)
+		g := h.use()
+		defer g.plugins.done()
+		conn, ok := g.plugins.connector(typ, account)
 		if !ok {
 			http.Error(w, "no connector "+typ+" "+account+" is configured", http.StatusNotFound)
 			return
