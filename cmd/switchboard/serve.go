@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -175,10 +176,21 @@ func serveCmd(args []string, stdout, stderr io.Writer) error {
 		}
 	}()
 	fmt.Fprintf(stdout, "switchboard: serving on http://%s (ready in %s)\n", ln.Addr(), time.Since(began).Round(time.Millisecond))
+	// Intake stops first: once told to stop, the server takes no new
+	// request, and those in progress (webhooks being stored, manual
+	// replies being sent) finish within 10 seconds, while the hub finishes
+	// the work it has; it stops its plugins once those calls have ended.
+	var stopHTTP sync.Once
+	shutdownHTTP := func() {
+		stopHTTP.Do(func() {
+			shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			_ = srv.Shutdown(shutdown)
+		})
+	}
+	context.AfterFunc(ctx, shutdownHTTP)
 	runErr := h.Run(ctx)
-	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	_ = srv.Shutdown(shutdown)
+	shutdownHTTP() // or waits for it to finish
 	logger.Info("stopped")
 	return runErr
 }

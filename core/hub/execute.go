@@ -60,7 +60,10 @@ func (h *Hub) run(ctx context.Context, st *store.Step) error {
 	}()
 	key := st.Key
 	now := h.clock.Now()
-	g := h.use()
+	g, err := h.use()
+	if err != nil {
+		return err
+	}
 	defer g.plugins.done()
 	in := st.Inbound
 	outputs, err := h.outputs(ctx, g, st)

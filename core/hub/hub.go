@@ -100,7 +100,9 @@ type Hub struct {
 	attempts attempts
 
 	gen        atomic.Pointer[generation]
-	reloadMu   sync.Mutex
+	reloadMu   sync.Mutex // held by Reload and SetWorkflowEnabled, and to set stopping
+	stopping   bool       // Run is stopping: no more reloads
+	retired    []*plugins // replaced by reloads; Run waits for them to stop
 	outboxKick chan struct{}
 	schedKick  chan struct{}
 	pollers    *pollers
@@ -182,18 +184,26 @@ func disabledSet(overrides map[string]bool) map[string]bool {
 }
 
 // Config is the configuration the hub runs.
+func (h *Hub) Config() *config.Config { return h.gen.Load().cfg }
+
+// errStopping answers calls for plugins once the hub has stopped them.
+var errStopping = errors.New("the hub is stopping")
+
 // use returns the running generation with its plugins held for calls,
-// until g.plugins.done(): a reload stops the plugins it replaced only when
-// the calls in them have ended.
-func (h *Hub) use() *generation {
+// until g.plugins.done(): a reload stops the plugins it replaced, and a
+// stopping hub its own, only when the calls in them have ended. Once the
+// hub has stopped its plugins it returns errStopping.
+func (h *Hub) use() (*generation, error) {
 	for {
-		if g := h.gen.Load(); g.plugins.use() {
-			return g
+		g := h.gen.Load()
+		if g.plugins.use() {
+			return g, nil
+		}
+		if h.gen.Load() == g {
+			return nil, errStopping // retired, and not replaced
 		}
 	}
 }
-
-func (h *Hub) Config() *config.Config { return h.gen.Load().cfg }
 
 // Reload starts the plugins of cfg and swaps it in; the old plugins stop
 // once the calls in them have ended. On error the running configuration
@@ -201,6 +211,9 @@ func (h *Hub) Config() *config.Config { return h.gen.Load().cfg }
 func (h *Hub) Reload(ctx context.Context, cfg *config.Config) error {
 	h.reloadMu.Lock()
 	defer h.reloadMu.Unlock()
+	if h.stopping {
+		return fmt.Errorf("%w: the configuration is not reloaded", errStopping)
+	}
 	g, err := h.newGeneration(ctx, cfg)
 	if err != nil {
 		return err
@@ -209,7 +222,10 @@ func (h *Hub) Reload(ctx context.Context, cfg *config.Config) error {
 	if h.pollers != nil {
 		h.pollers.restart(g)
 	}
-	old.plugins.retire()
+	if old.plugins != g.plugins {
+		h.retired = append(h.retired, old.plugins)
+		old.plugins.retire()
+	}
 	h.log.Info("configuration reloaded", "workflows", len(cfg.Workflows), "connectors", len(cfg.Connectors))
 	return nil
 }
@@ -272,9 +288,14 @@ func (h *Hub) Run(ctx context.Context) error {
 	go func() { defer wg.Done(); h.publishOutbox(loops) }()
 	go func() { defer wg.Done(); h.schedule(loops) }()
 	go func() { defer wg.Done(); h.renewAttempts(loops) }()
-	h.pollers = newPollers(loops, h)
+	h.reloadMu.Lock() // a reload restarts the pollers
+	h.pollers = newPollers(ctx, h)
 	h.pollers.restart(h.gen.Load())
+	h.reloadMu.Unlock()
 	<-ctx.Done()
+	h.reloadMu.Lock()
+	h.stopping = true
+	h.reloadMu.Unlock()
 	h.pollers.stop()
 	var stopping sync.WaitGroup // each consumer may wait on a pull in flight
 	stopping.Add(2)
@@ -296,8 +317,13 @@ func (h *Hub) Run(ctx context.Context) error {
 			break
 		}
 	}
-	p := h.gen.Load().plugins
-	p.stop.Do(p.close)
+	// The plugins stop once the calls in them (a webhook or a manual reply
+	// still being answered) have ended, and those replaced by reloads too.
+	current := h.gen.Load().plugins
+	current.retire()
+	for _, p := range append(h.retired, current) {
+		<-p.stopped
+	}
 	return nil
 }
 

@@ -1058,6 +1058,48 @@ func TestAReloadLetsSendsInFlightFinish(t *testing.T) {
 	eventually(t, "the replaced plugin to stop", func() bool { return conn.Pid() == 0 })
 }
 
+// A stopping hub stops its plugins only once the calls in them have ended:
+// a manual reply being sent when it is told to stop goes out.
+func TestAStoppingHubLetsAManualReplyFinish(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	sink := newReplySink(t)
+	st, _ := openStore(t, store.Options{})
+	cfg := loadConfig(t, webhookDir, map[string]string{"hub.hcl": webhookConnector(sink.srv.URL, "")})
+	h := newTestHub(t, cfg, Options{Store: st, Queue: JetStream(openQueue(t)), PluginDir: webhookDir, Clock: clock.NewFake(testStart), Node: "node"})
+	storeMessage(t, h, st)
+	threadID := threadOf(t, st, "t1")
+	h.run(t)
+	release := sink.holdReplies()
+	t.Cleanup(release)
+	type result struct {
+		ext string
+		err error
+	}
+	replied := make(chan result, 1)
+	go func() {
+		ext, err := h.Reply(ctx, threadID, "On its way", "k1")
+		replied <- result{ext, err}
+	}()
+	eventually(t, "the reply to reach the shop", func() bool { return len(sink.requests()) == 1 })
+	stopped := make(chan struct{})
+	go func() { h.stop(); close(stopped) }()
+	eventually(t, "the hub to retire its plugins", func() bool { return h.gen.Load().plugins.holds.Load()&retiredBit != 0 })
+	select {
+	case <-stopped:
+		t.Fatal("the hub stopped with a reply in flight")
+	default:
+	}
+	release()
+	if r := <-replied; r.err != nil || r.ext == "" {
+		t.Errorf("reply: %q, %v; want it sent", r.ext, r.err)
+	}
+	<-stopped
+	if got := sink.requests(); len(got) != 1 {
+		t.Errorf("the shop got %d requests, want 1", len(got))
+	}
+}
+
 func TestFailedSendsBackOffOnTheHubClockAndDeadLetterAfterMaxAttempts(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {

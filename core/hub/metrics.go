@@ -49,7 +49,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Name: "switchboard_dead_letters_total", Help: "Steps dead-lettered, by workflow.",
 		}, []string{"workflow"}),
 		sendsInDoubt: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "switchboard_sends_in_doubt_total", Help: "Replies a plugin's crash or hang left in doubt, to be looked up once their lease runs out, by workflow.",
+			Name: "switchboard_sends_in_doubt_total", Help: "Times a plugin's crash or hang, or a failed lookup, left a reply in doubt, to be looked up once its lease runs out, by workflow.",
 		}, []string{"workflow"}),
 		pluginRestart: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "switchboard_plugin_restarts_total", Help: "Plugin restarts after a crash or hang, by plugin.",

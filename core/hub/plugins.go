@@ -24,16 +24,17 @@ type plugins struct {
 	executors  map[string]*batcher[sdk.ExecuteItem, sdk.ExecuteResult]
 
 	// holds counts the callers between use and done, and has retiredBit
-	// set once a reload replaced these plugins: they stop when both say
-	// so, so that a reload cuts no call short.
-	holds atomic.Int64
-	stop  sync.Once
+	// set once the plugins are retired (a reload replaced them, or the hub
+	// stops): they stop when both say so, so that no call is cut short.
+	holds   atomic.Int64
+	stop    sync.Once
+	stopped chan struct{} // closed once they have stopped
 }
 
 const retiredBit = 1 << 62
 
 // use holds the plugins for calls until done; it reports false once they
-// are retired, for the caller to take the hub's current ones instead.
+// are retired.
 func (p *plugins) use() bool {
 	for {
 		v := p.holds.Load()
@@ -46,18 +47,27 @@ func (p *plugins) use() bool {
 	}
 }
 
-// done releases a hold; the last one on retired plugins stops them.
+// done releases a hold; the last one on retired plugins stops them, beside
+// the caller, which is finishing its own work.
 func (p *plugins) done() {
 	if p.holds.Add(-1) == retiredBit {
-		go p.stop.Do(p.close)
+		go p.shutdown()
 	}
 }
 
-// retire stops the plugins once no call holds them.
+// retire takes no more holds, and stops the plugins once no call holds
+// them; stopped tells when.
 func (p *plugins) retire() {
 	if p.holds.Or(retiredBit) == 0 {
-		p.stop.Do(p.close)
+		p.shutdown()
 	}
+}
+
+func (p *plugins) shutdown() {
+	p.stop.Do(func() {
+		p.close()
+		close(p.stopped)
+	})
 }
 
 // A plugin gets batches of at most maxBatch items, at most batchesInFlight
@@ -77,7 +87,8 @@ type stateFor func(kind sdk.Kind, name, instance string) sdk.State
 // half-starts.
 func startPlugins(ctx context.Context, cfg *config.Config, dir string, state stateFor, opts pluginhost.Options) (*plugins, error) {
 	p := &plugins{connectors: map[string]*pluginhost.Connector{}, actions: map[string]*pluginhost.Action{},
-		senders: map[string]*batcher[sdk.SendItem, sdk.SendResult]{}, executors: map[string]*batcher[sdk.ExecuteItem, sdk.ExecuteResult]{}}
+		senders: map[string]*batcher[sdk.SendItem, sdk.SendResult]{}, executors: map[string]*batcher[sdk.ExecuteItem, sdk.ExecuteResult]{},
+		stopped: make(chan struct{})}
 	ok := false
 	defer func() {
 		if !ok {

@@ -24,7 +24,10 @@ func (h *Hub) Reply(ctx context.Context, threadID, text, key string) (string, er
 	if err != nil {
 		return "", err
 	}
-	g := h.use()
+	g, err := h.use()
+	if err != nil {
+		return "", err
+	}
 	defer g.plugins.done()
 	conn, ok := g.plugins.connector(th.Connector, th.Account)
 	if !ok {

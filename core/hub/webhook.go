@@ -1,7 +1,9 @@
 package hub
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -26,10 +28,7 @@ func (h *Hub) Webhooks() http.Handler {
 			return
 		}
 		typ, account := parts[0], parts[1]
-		g := h.use()
-		defer g.plugins.done()
-		conn, ok := g.plugins.connector(typ, account)
-		if !ok {
+		if _, ok := h.gen.Load().plugins.connector(typ, account); !ok {
 			http.Error(w, "no connector "+typ+" "+account+" is configured", http.StatusNotFound)
 			return
 		}
@@ -47,7 +46,7 @@ func (h *Hub) Webhooks() http.Handler {
 		if len(parts) == 3 {
 			path += parts[2]
 		}
-		res, err := conn.HandleWebhook(r.Context(), &sdk.WebhookRequest{
+		res, err := h.handleWebhook(r.Context(), typ, account, &sdk.WebhookRequest{
 			Method: r.Method, Path: path, RawQuery: r.URL.RawQuery, Header: r.Header, Body: body, RemoteAddr: r.RemoteAddr,
 		})
 		if err != nil {
@@ -79,4 +78,20 @@ func (h *Hub) Webhooks() http.Handler {
 		w.WriteHeader(status)
 		_, _ = w.Write(res.Body)
 	})
+}
+
+// handleWebhook passes a request to the account's connector, holding the
+// plugins for the call only: not while the body is read, nor while the
+// messages are stored.
+func (h *Hub) handleWebhook(ctx context.Context, typ, account string, req *sdk.WebhookRequest) (*sdk.WebhookResponse, error) {
+	g, err := h.use()
+	if err != nil {
+		return nil, err
+	}
+	defer g.plugins.done()
+	conn, ok := g.plugins.connector(typ, account)
+	if !ok { // removed by a reload since the request came
+		return nil, sdk.Permanent(fmt.Errorf("no connector %s %s is configured any more", typ, account))
+	}
+	return conn.HandleWebhook(ctx, req)
 }
