@@ -247,7 +247,7 @@ func (h *Hub) fail(ctx context.Context, st *store.Step, cause error) error {
 
 func (h *Hub) retry(ctx context.Context, st *store.Step, at time.Time, cause error, dead bool) error {
 	h.log.Warn("step failed", "step", st.Key, "workflow", st.Workflow, "attempt", st.Attempts, "dead", dead, "error", cause)
-	if err := h.store.Retry(ctx, st.Key, at, cause.Error(), dead); err != nil {
+	if err := h.store.Retry(ctx, st.Key, st.Attempts, at, cause.Error(), dead); err != nil {
 		return fmt.Errorf("record failure of step %s: %w", st.Key, err)
 	}
 	h.wakeScheduler()
@@ -255,7 +255,7 @@ func (h *Hub) retry(ctx context.Context, st *store.Step, at time.Time, cause err
 }
 
 func (h *Hub) finish(ctx context.Context, st *store.Step, r store.Result) error {
-	if err := h.store.Finish(ctx, st.Key, r); err != nil {
+	if err := h.store.Finish(ctx, st.Key, st.Attempts, r); err != nil {
 		return fmt.Errorf("finish step %s: %w", st.Key, err)
 	}
 	if r.Kind == store.ResultWaiting {

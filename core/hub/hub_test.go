@@ -898,15 +898,27 @@ func TestASendInDoubtIsDeadLetteredAfterMaxAttempts(t *testing.T) {
 	defer h.gen.Load().plugins.close()
 	key := beginReply(t, h, st, testStart)
 	cause := &pluginhost.CallError{Plugin: "webhook", Method: "send", Err: errors.New("plugin process exited")}
-	for _, tc := range []struct {
-		attempts int
-		state    store.StepState
-	}{{MaxAttempts - 1, store.StepAttempted}, {MaxAttempts, store.StepDead}} {
-		if err := h.leaveInDoubt(ctx, &store.Step{Planned: workflow.Planned{Key: key, Workflow: "ack"}, Attempts: tc.attempts}, cause); err != nil {
+	// Each attempt is left in doubt, and the next takes the step over once
+	// its lease has run out.
+	now := testStart
+	for attempt := 2; attempt <= MaxAttempts; attempt++ {
+		now = now.Add(st.AttemptLease())
+		step, err := st.BeginAttempt(ctx, key, now)
+		if err != nil || step.Attempts != attempt {
+			t.Fatalf("attempt %d: %+v, %v", attempt, step, err)
+		}
+		if attempt < MaxAttempts-1 {
+			continue
+		}
+		want := store.StepAttempted
+		if attempt == MaxAttempts {
+			want = store.StepDead
+		}
+		if err := h.leaveInDoubt(ctx, step, cause); err != nil {
 			t.Fatal(err)
 		}
-		if state, reason := stepState(t, path, key); state != string(tc.state) {
-			t.Errorf("in doubt after %d attempts: step %s (%q), want %s", tc.attempts, state, reason, tc.state)
+		if state, reason := stepState(t, path, key); state != string(want) {
+			t.Errorf("in doubt after %d attempts: step %s (%q), want %s", attempt, state, reason, want)
 		}
 	}
 	if got := sink.requests(); len(got) != 0 {

@@ -324,9 +324,11 @@ func finishedAs(k ResultKind) StepState {
 	return StepDone
 }
 
-func (s *sqlStore) Finish(ctx context.Context, key string, r Result) error {
-	what := fmt.Sprintf("finish step %q (%s)", key, r.Kind)
+func (s *sqlStore) Finish(ctx context.Context, key string, attempt int, r Result) error {
+	what := fmt.Sprintf("finish attempt %d of step %q (%s)", attempt, key, r.Kind)
 	switch {
+	case attempt < 1:
+		return fmt.Errorf("store: %s: no attempt given; pass the Step's Attempts", what)
 	case r.Kind != ResultSent && r.Kind != ResultApplied && r.Kind != ResultExecuted && r.Kind != ResultSkipped && r.Kind != ResultWaiting:
 		return fmt.Errorf("store: %s: unknown result kind; use sent, applied, executed, skipped or waiting", what)
 	case r.At.IsZero():
@@ -348,21 +350,19 @@ func (s *sqlStore) Finish(ctx context.Context, key string, r Result) error {
 	case ResultWaiting:
 		q, args = "state = 'pending', due_at = ?, reason = ?", append(args, stamp(r.Until), clean(r.Reason))
 	}
-	args = append(args, stamp(r.At), key)
+	args = append(args, stamp(r.At), key, attempt)
 	return s.write(ctx, what, false, func(t *tx) error {
-		// The step changes only while attempted (on PostgreSQL, a
-		// concurrent Finish waits for this one and then finds it changed).
+		// The step changes only while this attempt holds it (on
+		// PostgreSQL, a concurrent Finish waits for this one and then
+		// finds it changed).
 		var threadID string
-		err := t.queryRow(ctx, "UPDATE steps SET "+q+", updated_at = ? WHERE key = ? AND state = 'attempted' RETURNING thread_id", args...).Scan(&threadID)
+		err := t.queryRow(ctx, "UPDATE steps SET "+q+", updated_at = ? WHERE key = ? AND state = 'attempted' AND attempts = ? RETURNING thread_id", args...).Scan(&threadID)
 		if errors.Is(err, sql.ErrNoRows) {
 			st, err := s.lockStep(ctx, t, key)
 			if err != nil {
 				return err
 			}
-			if st.State == finishedAs(r.Kind) {
-				return nil // finished already: a redelivery
-			}
-			return fmt.Errorf("it is %s, not attempted: %w", st.State, ErrNotClaimable)
+			return notHeld(st, attempt, st.State == finishedAs(r.Kind))
 		}
 		if err != nil {
 			return fmt.Errorf("update step: %w", err)
@@ -426,11 +426,15 @@ func (s *sqlStore) applyToThread(ctx context.Context, t *tx, threadID string, r 
 	return nil
 }
 
-func (s *sqlStore) Retry(ctx context.Context, key string, retryAt time.Time, reason string, dead bool) error {
-	what := fmt.Sprintf("retry step %q", key)
+func (s *sqlStore) Retry(ctx context.Context, key string, attempt int, retryAt time.Time, reason string, dead bool) error {
+	what := fmt.Sprintf("retry attempt %d of step %q", attempt, key)
 	if dead {
-		what = fmt.Sprintf("dead-letter step %q", key)
-	} else if retryAt.IsZero() {
+		what = fmt.Sprintf("dead-letter step %q after attempt %d", key, attempt)
+	}
+	switch {
+	case attempt < 1:
+		return fmt.Errorf("store: %s: no attempt given; pass the Step's Attempts", what)
+	case !dead && retryAt.IsZero():
 		return fmt.Errorf("store: %s: no retry time given", what)
 	}
 	return s.write(ctx, what, false, func(t *tx) error {
@@ -438,12 +442,8 @@ func (s *sqlStore) Retry(ctx context.Context, key string, retryAt time.Time, rea
 		if err != nil {
 			return err
 		}
-		switch {
-		case st.State == StepAttempted:
-		case dead && st.State == StepDead, !dead && st.State == StepRetrying:
-			return nil // a redelivery
-		default:
-			return fmt.Errorf("it is %s, not attempted: %w", st.State, ErrNotClaimable)
+		if st.State != StepAttempted || st.Attempts != attempt {
+			return notHeld(st, attempt, dead && st.State == StepDead || !dead && st.State == StepRetrying)
 		}
 		// Retry is given no clock: the update time is the retry time, or
 		// for a dead letter the time given (callers pass now) or else the
@@ -466,6 +466,19 @@ func (s *sqlStore) Retry(ctx context.Context, key string, retryAt time.Time, rea
 		}
 		return nil
 	})
+}
+
+// notHeld explains why an attempt of st may no longer record its outcome:
+// nil when the step already has it (done says so: a redelivery), else
+// ErrNotClaimable.
+func notHeld(st *storedStep, attempt int, done bool) error {
+	switch {
+	case done:
+		return nil
+	case st.State == StepAttempted:
+		return fmt.Errorf("attempt %d was taken over by attempt %d: %w", attempt, st.Attempts, ErrNotClaimable)
+	}
+	return fmt.Errorf("it is %s, not attempted: %w", st.State, ErrNotClaimable)
 }
 
 func (s *sqlStore) GiveUp(ctx context.Context, key string, now time.Time, reason string) (*Step, error) {

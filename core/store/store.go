@@ -97,15 +97,19 @@ type Store interface {
 	// another worker since (another count), is left alone.
 	RenewAttempts(ctx context.Context, attempts map[string]int, now time.Time) error
 
-	// Finish ends an attempted step: sent (with the reply recorded on the
-	// thread as an automatic reply), applied (tags, status, assignee written
-	// to the thread), executed (outputs kept for later steps), skipped with a
-	// reason, or waiting until a time (back to pending).
-	Finish(ctx context.Context, key string, r Result) error
+	// Finish ends an attempt of a step (attempt is Step.Attempts when it
+	// began): sent (with the reply recorded on the thread as an automatic
+	// reply), applied (tags, status, assignee written to the thread),
+	// executed (outputs kept for later steps), skipped with a reason, or
+	// waiting until a time (back to pending). An attempt that another
+	// worker took over since is ErrNotClaimable: the outcome is the later
+	// attempt's to record.
+	Finish(ctx context.Context, key string, attempt int, r Result) error
 
-	// Retry puts an attempted step back as retrying until retryAt (when
-	// ReleaseDue queues it again), or dead-letters it when dead is true.
-	Retry(ctx context.Context, key string, retryAt time.Time, reason string, dead bool) error
+	// Retry puts an attempt of a step back as retrying until retryAt (when
+	// ReleaseDue queues it again), or dead-letters it when dead is true. An
+	// attempt taken over since is ErrNotClaimable, as for Finish.
+	Retry(ctx context.Context, key string, attempt int, retryAt time.Time, reason string, dead bool) error
 
 	// GiveUp dead-letters a step the queue delivered too often without an
 	// outcome — begun, and its workers kept dying with it — with reason,

@@ -312,10 +312,10 @@ func BenchmarkPlanAndFinish(b *testing.B) {
 				if begun, err := s.Plan(ctx, in.MessageID, workflow.Decision{Steps: []workflow.Planned{tag, reply}}, now); err != nil || len(begun) != 2 {
 					b.Fatalf("Plan began %d steps: %v", len(begun), err)
 				}
-				if err := s.Finish(ctx, tag.Key, store.Result{Kind: store.ResultApplied, At: now, Tags: []string{"acknowledged"}}); err != nil {
+				if err := s.Finish(ctx, tag.Key, 1, store.Result{Kind: store.ResultApplied, At: now, Tags: []string{"acknowledged"}}); err != nil {
 					b.Fatal(err)
 				}
-				if err := s.Finish(ctx, reply.Key, store.Result{Kind: store.ResultSent, At: now, ExternalID: "sent-" + in.MessageID,
+				if err := s.Finish(ctx, reply.Key, 1, store.Result{Kind: store.ResultSent, At: now, ExternalID: "sent-" + in.MessageID,
 					Reply: &sdk.OutboundMessage{Channel: "discussions", Text: "Dziękujemy, odpowiemy wkrótce."}}); err != nil {
 					b.Fatal(err)
 				}

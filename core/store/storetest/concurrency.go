@@ -398,7 +398,7 @@ func testConcurrentPlanFinish(t *testing.T, s store.Store) {
 			if strings.HasPrefix(st.Step, "tag") {
 				r = store.Result{Kind: store.ResultApplied, At: t0, Tags: []string{st.Step}}
 			}
-			if err := s.Finish(ctx(t), st.Key, r); err != nil {
+			if err := s.Finish(ctx(t), st.Key, 1, r); err != nil {
 				fail(err)
 			}
 		}

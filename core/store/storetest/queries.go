@@ -109,7 +109,7 @@ func testThreadsFilters(t *testing.T, s store.Store) {
 	in := inbound(t, s, firstMessage(t, s, ids[0]))
 	p := planned(in.Message.ID, "w", "tag", t0)
 	plan(t, s, in.Message.ID, t0, p) // begun at once
-	must(t, "Finish", s.Finish(ctx(t), p.Key, store.Result{Kind: store.ResultApplied, At: t0, Tags: []string{"vip", "refund"}, Status: "closed"}))
+	must(t, "Finish", s.Finish(ctx(t), p.Key, 1, store.Result{Kind: store.ResultApplied, At: t0, Tags: []string{"vip", "refund"}, Status: "closed"}))
 	must(t, "RecordAgentReply", s.RecordAgentReply(ctx(t), ids[3], "", sdk.Message{ExternalID: "r"}, at(time.Hour)))
 
 	cases := []struct {

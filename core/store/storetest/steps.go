@@ -31,6 +31,7 @@ var stepTests = []test{
 	{"Finish/Skipped", testFinishSkipped},
 	{"Finish/Waiting", testFinishWaiting},
 	{"Finish/NotAttempted", testFinishNotAttempted},
+	{"Finish/TakenOver", testFinishTakenOver},
 	{"Retry/Backoff", testRetryBackoff},
 	{"Retry/DeadLetters", testDeadLetters},
 	{"Retry/RetryDead", testRetryDead},
@@ -76,8 +77,8 @@ func testPlanBeginsDue(t *testing.T, s store.Store) {
 	wantErr(t, "BeginAttempt of a pending step", err, store.ErrNotClaimable)
 	// A begun step finishes and retries as any other: queued once after its
 	// retry, it is queued the first time.
-	must(t, "Finish", s.Finish(ctx(t), steps[2].Key, store.Result{Kind: store.ResultApplied, At: now, Tags: []string{"x"}}))
-	must(t, "Retry", s.Retry(ctx(t), steps[0].Key, at(2*time.Minute), "vendor timeout", false))
+	must(t, "Finish", s.Finish(ctx(t), steps[2].Key, 1, store.Result{Kind: store.ResultApplied, At: now, Tags: []string{"x"}}))
+	must(t, "Retry", s.Retry(ctx(t), steps[0].Key, 1, at(2*time.Minute), "vendor timeout", false))
 	if n := release(t, s, at(2*time.Minute), 10); n != 1 {
 		t.Fatalf("ReleaseDue of the retry moved %d, want 1", n)
 	}
@@ -285,7 +286,7 @@ func testReleaseDue(t *testing.T, s store.Store) {
 func testReleaseRetrying(t *testing.T, s store.Store) {
 	_, key := attempted(t, s, "w", "send")
 	retryAt := at(3 * time.Minute)
-	must(t, "Retry", s.Retry(ctx(t), key, retryAt, "vendor timeout", false))
+	must(t, "Retry", s.Retry(ctx(t), key, 1, retryAt, "vendor timeout", false))
 	if n := nextDue(t, s); !n.Equal(retryAt) {
 		t.Errorf("NextDue = %s, want the retry time %s", n, retryAt)
 	}
@@ -361,16 +362,16 @@ func testBeginAttemptStates(t *testing.T, s store.Store) {
 	}
 	for name, r := range finish {
 		_, key := attempted(t, s, "states", name)
-		must(t, "Finish", s.Finish(ctx(t), key, r))
+		must(t, "Finish", s.Finish(ctx(t), key, 1, r))
 		_, err := s.BeginAttempt(ctx(t), key, at(24*time.Hour))
 		wantErr(t, "BeginAttempt of a "+name+" step", err, store.ErrNotClaimable)
 	}
 	_, key := attempted(t, s, "states", "dead")
-	must(t, "Retry dead", s.Retry(ctx(t), key, t0, "permanent", true))
+	must(t, "Retry dead", s.Retry(ctx(t), key, 1, t0, "permanent", true))
 	_, err = s.BeginAttempt(ctx(t), key, at(24*time.Hour))
 	wantErr(t, "BeginAttempt of a dead step", err, store.ErrNotClaimable)
 	_, key = attempted(t, s, "states", "retrying")
-	must(t, "Retry", s.Retry(ctx(t), key, at(time.Hour), "later", false))
+	must(t, "Retry", s.Retry(ctx(t), key, 1, at(time.Hour), "later", false))
 	_, err = s.BeginAttempt(ctx(t), key, at(24*time.Hour))
 	wantErr(t, "BeginAttempt of a retrying step not released yet", err, store.ErrNotClaimable)
 }
@@ -382,7 +383,7 @@ func testFinishSent(t *testing.T, s store.Store) {
 		Recipients: []sdk.Party{{ID: "buyer"}}, InReplyTo: "q-w-reply", Subject: "Re: question"}
 	r := store.Result{Kind: store.ResultSent, At: sentAt, ExternalID: "vendor-42", Reply: reply}
 	for range 2 { // a redelivered Finish is harmless
-		must(t, "Finish sent", s.Finish(ctx(t), key, r))
+		must(t, "Finish sent", s.Finish(ctx(t), key, 1, r))
 	}
 	th, msgs := thread(t, s, in.ThreadID)
 	if len(msgs) != 2 {
@@ -411,7 +412,7 @@ func testFinishSent(t *testing.T, s store.Store) {
 	in2, key2 := attempted(t, s, "w", "reply2")
 	r2 := store.Result{Kind: store.ResultSent, At: sentAt, Reply: &sdk.OutboundMessage{Text: "no id"}}
 	for range 2 {
-		must(t, "Finish sent without an id", s.Finish(ctx(t), key2, r2))
+		must(t, "Finish sent without an id", s.Finish(ctx(t), key2, 1, r2))
 	}
 	if _, msgs := thread(t, s, in2.ThreadID); len(msgs) != 2 {
 		t.Errorf("a reply without a vendor id was stored %d times", len(msgs)-1)
@@ -420,14 +421,14 @@ func testFinishSent(t *testing.T, s store.Store) {
 
 func testFinishApplied(t *testing.T, s store.Store) {
 	in, k1 := attempted(t, s, "w", "tag1")
-	must(t, "Finish applied", s.Finish(ctx(t), k1, store.Result{Kind: store.ResultApplied, At: at(time.Minute), Tags: []string{"vip", "refund"}, Status: "open"}))
+	must(t, "Finish applied", s.Finish(ctx(t), k1, 1, store.Result{Kind: store.ResultApplied, At: at(time.Minute), Tags: []string{"vip", "refund"}, Status: "open"}))
 	// A step of a second message on the same thread.
 	in2 := one(t, s, msg("q-w-tag2", "thread-w-tag1", "buyer"), t0)
 	p := planned(in2.MessageID, "w", "tag2", t0)
 	plan(t, s, in2.MessageID, t0, p) // begun at once
 	r := store.Result{Kind: store.ResultApplied, At: at(2 * time.Minute), Tags: []string{"refund", "urgent", "vip"}, Assignee: "ola"}
 	for range 2 {
-		must(t, "Finish applied", s.Finish(ctx(t), p.Key, r))
+		must(t, "Finish applied", s.Finish(ctx(t), p.Key, 1, r))
 	}
 	th, _ := thread(t, s, in.ThreadID)
 	diff(t, "thread after two applies", []any{[]string{"vip", "refund", "urgent"}, "open", "ola"}, []any{th.Tags, th.Status, th.Assignee})
@@ -446,9 +447,9 @@ func testFinishExecuted(t *testing.T, s store.Store) {
 	if begun := plan(t, s, in.MessageID, t0, p0, p1, p2); len(begun) != 3 {
 		t.Fatalf("Plan began %d steps, want 3", len(begun))
 	}
-	must(t, "Finish executed", s.Finish(ctx(t), p0.Key, store.Result{Kind: store.ResultExecuted, At: at(time.Minute), Outputs: []byte(`{"draft":"Hi"}`)}))
-	must(t, "Finish executed", s.Finish(ctx(t), p1.Key, store.Result{Kind: store.ResultExecuted, At: at(time.Minute)}))
-	must(t, "Finish executed", s.Finish(ctx(t), p2.Key, store.Result{Kind: store.ResultExecuted, At: at(time.Minute), Outputs: []byte("x")}))
+	must(t, "Finish executed", s.Finish(ctx(t), p0.Key, 1, store.Result{Kind: store.ResultExecuted, At: at(time.Minute), Outputs: []byte(`{"draft":"Hi"}`)}))
+	must(t, "Finish executed", s.Finish(ctx(t), p1.Key, 1, store.Result{Kind: store.ResultExecuted, At: at(time.Minute)}))
+	must(t, "Finish executed", s.Finish(ctx(t), p2.Key, 1, store.Result{Kind: store.ResultExecuted, At: at(time.Minute), Outputs: []byte("x")}))
 	out, err := s.Outputs(ctx(t), in.MessageID, "ai")
 	must(t, "Outputs", err)
 	diff(t, "outputs", map[string][]byte{"draft": []byte(`{"draft":"Hi"}`), "label": {}}, out)
@@ -462,9 +463,9 @@ func testFinishExecuted(t *testing.T, s store.Store) {
 func testFinishSkipped(t *testing.T, s store.Store) {
 	_, key := attempted(t, s, "w", "reply")
 	r := store.Result{Kind: store.ResultSkipped, At: at(time.Minute), Reason: "unless_answered: a person answered"}
-	must(t, "Finish skipped", s.Finish(ctx(t), key, r))
-	must(t, "Finish skipped again", s.Finish(ctx(t), key, r))
-	err := s.Finish(ctx(t), key, store.Result{Kind: store.ResultSent, At: at(time.Minute)})
+	must(t, "Finish skipped", s.Finish(ctx(t), key, 1, r))
+	must(t, "Finish skipped again", s.Finish(ctx(t), key, 1, r))
+	err := s.Finish(ctx(t), key, 1, store.Result{Kind: store.ResultSent, At: at(time.Minute)})
 	wantErr(t, "Finish sent of a skipped step", err, store.ErrNotClaimable)
 	diff(t, "stats", store.Stats{}, stats(t, s))
 }
@@ -473,8 +474,8 @@ func testFinishWaiting(t *testing.T, s store.Store) {
 	_, key := attempted(t, s, "amazon", "reply")
 	until := at(10 * time.Minute)
 	r := store.Result{Kind: store.ResultWaiting, At: at(time.Minute), Until: until, Reason: "amazon replies wait at least 10m"}
-	must(t, "Finish waiting", s.Finish(ctx(t), key, r))
-	must(t, "Finish waiting again", s.Finish(ctx(t), key, r))
+	must(t, "Finish waiting", s.Finish(ctx(t), key, 1, r))
+	must(t, "Finish waiting again", s.Finish(ctx(t), key, 1, r))
 	if n := nextDue(t, s); !n.Equal(until) {
 		t.Errorf("NextDue = %s, want %s", n, until)
 	}
@@ -492,40 +493,63 @@ func testFinishWaiting(t *testing.T, s store.Store) {
 	if !st.DueAt.Equal(until) || st.Attempts != 2 || st.WasAttempted {
 		t.Errorf("step after waiting: due %s, attempts %d, was attempted %t; want %s, 2, false", st.DueAt, st.Attempts, st.WasAttempted, until)
 	}
-	if err := s.Finish(ctx(t), key, store.Result{Kind: store.ResultWaiting, At: until}); err == nil {
+	if err := s.Finish(ctx(t), key, 1, store.Result{Kind: store.ResultWaiting, At: until}); err == nil {
 		t.Error("Finish waiting without a time: no error")
 	}
 }
 
 func testFinishNotAttempted(t *testing.T, s store.Store) {
 	_, key := queuedStep(t, s, "w", "queued")
-	err := s.Finish(ctx(t), key, store.Result{Kind: store.ResultApplied, At: t0})
+	err := s.Finish(ctx(t), key, 1, store.Result{Kind: store.ResultApplied, At: t0})
 	wantErr(t, "Finish of a queued step", err, store.ErrNotClaimable)
-	err = s.Finish(ctx(t), "no-such-step", store.Result{Kind: store.ResultApplied, At: t0})
+	err = s.Finish(ctx(t), "no-such-step", 1, store.Result{Kind: store.ResultApplied, At: t0})
 	wantErr(t, "Finish of an unknown step", err, store.ErrNotFound)
-	err = s.Retry(ctx(t), key, at(time.Minute), "x", false)
+	err = s.Retry(ctx(t), key, 1, at(time.Minute), "x", false)
 	wantErr(t, "Retry of a queued step", err, store.ErrNotClaimable)
-	if err := s.Finish(ctx(t), key, store.Result{Kind: "exploded", At: t0}); err == nil {
+	if err := s.Finish(ctx(t), key, 1, store.Result{Kind: "exploded", At: t0}); err == nil {
 		t.Error("Finish with an unknown kind: no error")
+	}
+}
+
+// A worker whose attempt another worker took over (its lease ran out while
+// it still ran) records no outcome: the step is the later attempt's.
+func testFinishTakenOver(t *testing.T, s store.Store) {
+	in, key := attempted(t, s, "w", "send")
+	st, err := s.BeginAttempt(ctx(t), key, t0.Add(store.DefaultAttemptLease))
+	must(t, "BeginAttempt after the lease", err)
+	if st.Attempts != 2 || !st.WasAttempted {
+		t.Fatalf("taken over: %d attempts, was attempted %t; want 2, true", st.Attempts, st.WasAttempted)
+	}
+	sent := store.Result{Kind: store.ResultSent, At: at(3 * time.Minute), ExternalID: "x"}
+	wantErr(t, "Finish of the first attempt", s.Finish(ctx(t), key, 1, sent), store.ErrNotClaimable)
+	wantErr(t, "Retry of the first attempt", s.Retry(ctx(t), key, 1, at(time.Hour), "timeout", false), store.ErrNotClaimable)
+	wantErr(t, "dead-lettering the first attempt", s.Retry(ctx(t), key, 1, at(time.Hour), "permanent", true), store.ErrNotClaimable)
+	// The first attempt changed nothing: the second finishes the step.
+	must(t, "Finish of the second attempt", s.Finish(ctx(t), key, 2, sent))
+	if th, _ := thread(t, s, in.ThreadID); th.AutoReplies != 1 {
+		t.Errorf("thread with %d automatic replies, want 1", th.AutoReplies)
+	}
+	if err := s.Finish(ctx(t), key, 0, sent); err == nil {
+		t.Error("Finish without an attempt: no error")
 	}
 }
 
 func testRetryBackoff(t *testing.T, s store.Store) {
 	_, key := attempted(t, s, "w", "send")
-	must(t, "Retry", s.Retry(ctx(t), key, at(time.Minute), "rate limited", false))
-	must(t, "Retry again (redelivered)", s.Retry(ctx(t), key, at(time.Minute), "rate limited", false))
+	must(t, "Retry", s.Retry(ctx(t), key, 1, at(time.Minute), "rate limited", false))
+	must(t, "Retry again (redelivered)", s.Retry(ctx(t), key, 1, at(time.Minute), "rate limited", false))
 	release(t, s, at(time.Minute), 10)
-	_, err := s.BeginAttempt(ctx(t), key, at(time.Minute))
+	st, err := s.BeginAttempt(ctx(t), key, at(time.Minute))
 	must(t, "BeginAttempt", err)
-	must(t, "Retry", s.Retry(ctx(t), key, at(5*time.Minute), "rate limited again", false))
+	must(t, "Retry", s.Retry(ctx(t), key, st.Attempts, at(5*time.Minute), "rate limited again", false))
 	release(t, s, at(5*time.Minute), 10)
 	diff(t, "outbox", []string{"steps " + key + "/2 " + key, "steps " + key + "/3 " + key}, outboxOf(drain(t, s)))
-	st, err := s.BeginAttempt(ctx(t), key, at(5*time.Minute))
+	st, err = s.BeginAttempt(ctx(t), key, at(5*time.Minute))
 	must(t, "BeginAttempt", err)
 	if st.Attempts != 3 || st.LastError != "rate limited again" || !st.RetryAt.Equal(at(5*time.Minute)) {
 		t.Errorf("step: %d attempts, last error %q, retry at %s", st.Attempts, st.LastError, st.RetryAt)
 	}
-	if err := s.Retry(ctx(t), key, time.Time{}, "no time", false); err == nil {
+	if err := s.Retry(ctx(t), key, 1, time.Time{}, "no time", false); err == nil {
 		t.Error("Retry without a time: no error")
 	}
 }
@@ -534,8 +558,8 @@ func testDeadLetters(t *testing.T, s store.Store) {
 	var keys []string
 	for i := range 3 {
 		_, key := attempted(t, s, "w", fmt.Sprintf("s%d", i))
-		must(t, "Retry dead", s.Retry(ctx(t), key, at(time.Duration(i)*time.Hour), fmt.Sprintf("permanent %d", i), true))
-		must(t, "Retry dead again", s.Retry(ctx(t), key, at(time.Duration(i)*time.Hour), fmt.Sprintf("permanent %d", i), true))
+		must(t, "Retry dead", s.Retry(ctx(t), key, 1, at(time.Duration(i)*time.Hour), fmt.Sprintf("permanent %d", i), true))
+		must(t, "Retry dead again", s.Retry(ctx(t), key, 1, at(time.Duration(i)*time.Hour), fmt.Sprintf("permanent %d", i), true))
 		keys = append(keys, key)
 	}
 	dead, err := s.DeadLetters(ctx(t), 10)
@@ -561,7 +585,7 @@ func testDeadLetters(t *testing.T, s store.Store) {
 
 func testRetryDead(t *testing.T, s store.Store) {
 	_, key := attempted(t, s, "w", "send")
-	must(t, "Retry dead", s.Retry(ctx(t), key, t0, "permanent", true))
+	must(t, "Retry dead", s.Retry(ctx(t), key, 1, t0, "permanent", true))
 	now := at(time.Hour)
 	for range 2 {
 		must(t, "RetryDead", s.RetryDead(ctx(t), key, now))
@@ -672,7 +696,7 @@ func testRenewAttempts(t *testing.T, s store.Store) {
 	if begun := plan(t, s, in.MessageID, t0, slow, done); len(begun) != 2 {
 		t.Fatalf("Plan began %d steps, want 2", len(begun))
 	}
-	must(t, "Finish", s.Finish(ctx(t), done.Key, store.Result{Kind: store.ResultApplied, At: t0}))
+	must(t, "Finish", s.Finish(ctx(t), done.Key, 1, store.Result{Kind: store.ResultApplied, At: t0}))
 	lease := store.DefaultAttemptLease
 	renewed := t0.Add(lease - time.Second)
 	must(t, "RenewAttempts", s.RenewAttempts(ctx(t), map[string]int{slow.Key: 1, done.Key: 1}, renewed))
@@ -738,7 +762,7 @@ func testGiveUp(t *testing.T, s store.Store) {
 		t.Errorf("Requeue of the queued step given up on = %d, %v; want 1", n, err)
 	}
 	_, done := attempted(t, s, "w", "done")
-	must(t, "Finish", s.Finish(ctx(t), done, store.Result{Kind: store.ResultApplied, At: t0}))
+	must(t, "Finish", s.Finish(ctx(t), done, 1, store.Result{Kind: store.ResultApplied, At: t0}))
 	if st, err := s.GiveUp(ctx(t), done, now, reason); err != nil || st != nil {
 		t.Errorf("GiveUp on a finished step = %+v, %v; want nil, nil", st, err)
 	}
