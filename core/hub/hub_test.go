@@ -821,6 +821,41 @@ func TestSendBegunByAWorkerThatDiedIsLookedUp(t *testing.T) {
 	}
 }
 
+// heldSend is a running hub whose reply to message m1 waits at the shop.
+type heldSend struct {
+	h       *testHub
+	sink    *replySink
+	st      store.Store
+	path    string // the store's file
+	clk     *clock.Fake
+	key     string // the reply's step key
+	release func() // lets the shop answer; once only
+}
+
+// holdASend runs a hub on ackConfig's configuration (changed by edit when
+// given) and a store with the attempt lease given (0: the default),
+// delivers m1 and returns once its reply has reached the shop, which keeps
+// it waiting until release.
+func holdASend(t *testing.T, lease time.Duration, edit func(*config.Config)) *heldSend {
+	t.Helper()
+	hs := &heldSend{sink: newReplySink(t), clk: clock.NewFake(testStart)}
+	hs.release = hs.sink.holdReplies()
+	hs.st, hs.path = openStore(t, store.Options{AttemptLease: lease})
+	cfg := ackConfig(t, hs.sink)
+	if edit != nil {
+		edit(cfg)
+	}
+	hs.h = newTestHub(t, cfg, Options{Store: hs.st, Queue: JetStream(openQueue(t)), PluginDir: webhookDir, Clock: hs.clk, Node: "node"})
+	hs.h.run(t)
+	t.Cleanup(hs.release) // before the hub stops, which waits for the send, should the test fail
+	if code := hs.h.deliver(t, "shop", "m1", "t1", "hello"); code != http.StatusOK {
+		t.Fatalf("deliver: %d", code)
+	}
+	eventually(t, "the reply to reach the shop", func() bool { return len(hs.sink.requests()) == 1 })
+	hs.key = hs.sink.requests()[0].Key
+	return hs
+}
+
 // A connector plugin that dies during a send may have sent the reply.
 // Where a lookup can decide (the connector can tell, or the channel is
 // at-most-once), the step stays attempted, as after a crash of the hub, and
@@ -844,21 +879,11 @@ func TestASendCutShortByAPluginCrash(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			sink := newReplySink(t)
-			release := sink.holdReplies()
-			clk := clock.NewFake(testStart)
-			st, path := openStore(t, store.Options{AttemptLease: lease})
-			cfg := ackConfig(t, sink)
-			cfg.Channels["webhook.webhook"].Capabilities.UnverifiableSend = tc.delivery
-			cfg.Channels["webhook.webhook"].Capabilities.LookupSend = tc.lookup
-			h := newTestHub(t, cfg, Options{Store: st, Queue: JetStream(openQueue(t)), PluginDir: webhookDir, Clock: clk, Node: "node"})
-			h.run(t)
-			t.Cleanup(release)
-			if code := h.deliver(t, "shop", "m1", "t1", "hello"); code != http.StatusOK {
-				t.Fatalf("deliver: %d", code)
-			}
-			eventually(t, "the reply to reach the shop", func() bool { return len(sink.requests()) == 1 })
-			key := sink.requests()[0].Key
+			hs := holdASend(t, lease, func(cfg *config.Config) {
+				cfg.Channels["webhook.webhook"].Capabilities.UnverifiableSend = tc.delivery
+				cfg.Channels["webhook.webhook"].Capabilities.LookupSend = tc.lookup
+			})
+			h, sink, path, clk, key, release := hs.h, hs.sink, hs.path, hs.clk, hs.key, hs.release
 			conn, _ := h.gen.Load().plugins.connector("webhook", "shop")
 			if err := syscall.Kill(conn.Pid(), syscall.SIGKILL); err != nil {
 				t.Fatal(err)
@@ -954,19 +979,8 @@ func TestAStepWaitingPastItsLeaseIsNotTakenOver(t *testing.T) {
 	for _, lease := range []time.Duration{store.DefaultAttemptLease, 20 * time.Second} {
 		t.Run(lease.String(), func(t *testing.T) {
 			t.Parallel()
-			sink := newReplySink(t)
-			release := sink.holdReplies()
-			clk := clock.NewFake(testStart)
-			st, path := openStore(t, store.Options{AttemptLease: lease})
-			cfg := ackConfig(t, sink)
-			h := newTestHub(t, cfg, Options{Store: st, Queue: JetStream(openQueue(t)), PluginDir: webhookDir, Clock: clk, Node: "node"})
-			h.run(t)
-			t.Cleanup(release) // before the hub stops, which finishes the send, should the test fail
-			if code := h.deliver(t, "shop", "m1", "t1", "hello"); code != http.StatusOK {
-				t.Fatalf("deliver: %d", code)
-			}
-			eventually(t, "the reply to reach the shop", func() bool { return len(sink.requests()) == 1 })
-			key := sink.requests()[0].Key
+			hs := holdASend(t, lease, nil)
+			h, sink, st, path, clk, key, release := hs.h, hs.sink, hs.st, hs.path, hs.clk, hs.key, hs.release
 			// Three leases, and at least three of the scheduler's looks for
 			// abandoned steps (every minute), pass on the hub's clock while
 			// the shop keeps the reply waiting, 7 s at a time: out of step
@@ -1001,18 +1015,8 @@ func TestAStepWaitingPastItsLeaseIsNotTakenOver(t *testing.T) {
 func TestAStoppingHubKeepsTheLeasesOfSendsInFlight(t *testing.T) {
 	t.Parallel()
 	const lease = 20 * time.Second
-	sink := newReplySink(t)
-	release := sink.holdReplies()
-	clk := clock.NewFake(testStart)
-	st, path := openStore(t, store.Options{AttemptLease: lease})
-	h := newTestHub(t, ackConfig(t, sink), Options{Store: st, Queue: JetStream(openQueue(t)), PluginDir: webhookDir, Clock: clk, Node: "node"})
-	h.run(t)
-	t.Cleanup(release) // before the hub stops, should the test fail
-	if code := h.deliver(t, "shop", "m1", "t1", "hello"); code != http.StatusOK {
-		t.Fatalf("deliver: %d", code)
-	}
-	eventually(t, "the reply to reach the shop", func() bool { return len(sink.requests()) == 1 })
-	key := sink.requests()[0].Key
+	hs := holdASend(t, lease, nil)
+	h, sink, path, clk, key, release := hs.h, hs.sink, hs.path, hs.clk, hs.key, hs.release
 	stopped := make(chan struct{})
 	go func() { h.stop(); close(stopped) }()
 	for end := clk.Now().Add(3 * lease); clk.Now().Before(end); {
@@ -1041,19 +1045,8 @@ func TestAStoppingHubKeepsTheLeasesOfSendsInFlight(t *testing.T) {
 // is not left in doubt.
 func TestAReloadLetsSendsInFlightFinish(t *testing.T) {
 	t.Parallel()
-	sink := newReplySink(t)
-	release := sink.holdReplies()
-	clk := clock.NewFake(testStart)
-	st, path := openStore(t, store.Options{})
-	cfg := ackConfig(t, sink)
-	h := newTestHub(t, cfg, Options{Store: st, Queue: JetStream(openQueue(t)), PluginDir: webhookDir, Clock: clk, Node: "node"})
-	h.run(t)
-	t.Cleanup(release)
-	if code := h.deliver(t, "shop", "m1", "t1", "hello"); code != http.StatusOK {
-		t.Fatalf("deliver: %d", code)
-	}
-	eventually(t, "the reply to reach the shop", func() bool { return len(sink.requests()) == 1 })
-	key := sink.requests()[0].Key
+	hs := holdASend(t, 0, nil)
+	h, sink, path, key, release := hs.h, hs.sink, hs.path, hs.key, hs.release
 	old := h.gen.Load().plugins
 	if err := h.Reload(context.Background(), ackConfig(t, sink)); err != nil {
 		t.Fatal(err)
