@@ -681,16 +681,24 @@ func beginReply(t *testing.T, h *testHub, st store.Store, now time.Time) string 
 	return begun[0].Key
 }
 
+// idleHub is a hub on ackConfig's configuration that does not run: the
+// test drives its workers by hand. Its plugins stop when the test ends.
+func idleHub(t *testing.T, clk clock.Clock) (h *testHub, sink *replySink, st store.Store, path string) {
+	t.Helper()
+	sink = newReplySink(t)
+	st, path = openStore(t, store.Options{})
+	h = newTestHub(t, ackConfig(t, sink), Options{Store: st, Queue: JetStream(openQueue(t)), PluginDir: webhookDir, Clock: clk, Node: "node"})
+	t.Cleanup(h.gen.Load().plugins.close)
+	return h, sink, st, path
+}
+
 // A message the queue delivers again (its worker died before the
 // acknowledgement) keeps its first plan: no second reply, and its workflows
 // are counted once.
 func TestARedeliveredMessageKeepsItsFirstPlan(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	sink := newReplySink(t)
-	st, _ := openStore(t, store.Options{})
-	h := newTestHub(t, ackConfig(t, sink), Options{Store: st, Queue: JetStream(openQueue(t)), PluginDir: webhookDir, Clock: clock.NewFake(testStart), Node: "node"})
-	defer h.gen.Load().plugins.close()
+	h, sink, st, _ := idleHub(t, clock.NewFake(testStart))
 	msgID := storeMessage(t, h, st)
 	for range 2 {
 		if err := h.evaluate(ctx, msgID); err != nil {
@@ -711,12 +719,8 @@ func TestARedeliveredMessageKeepsItsFirstPlan(t *testing.T) {
 func TestAStepTheQueueGaveUpOnIsDeadLetteredUnlessRunning(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	sink := newReplySink(t)
 	clk := clock.NewFake(testStart)
-	st, path := openStore(t, store.Options{})
-	cfg := ackConfig(t, sink)
-	h := newTestHub(t, cfg, Options{Store: st, Queue: JetStream(openQueue(t)), PluginDir: webhookDir, Clock: clk, Node: "node"})
-	defer h.gen.Load().plugins.close()
+	h, _, st, path := idleHub(t, clk)
 	key := beginReply(t, h, st, clk.Now()) // begun by a worker, here or elsewhere
 	giveUp := func(which string, want store.StepState, dead float64) {
 		t.Helper()
@@ -917,10 +921,7 @@ func TestASendCutShortByAPluginCrash(t *testing.T) {
 func TestASendInDoubtIsDeadLetteredAfterMaxAttempts(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	sink := newReplySink(t)
-	st, path := openStore(t, store.Options{})
-	h := newTestHub(t, ackConfig(t, sink), Options{Store: st, Queue: JetStream(openQueue(t)), PluginDir: webhookDir, Clock: clock.NewFake(testStart), Node: "node"})
-	defer h.gen.Load().plugins.close()
+	h, sink, st, path := idleHub(t, clock.NewFake(testStart))
 	key := beginReply(t, h, st, testStart)
 	cause := &pluginhost.CallError{Plugin: "webhook", Method: "send", Err: errors.New("plugin process exited")}
 	// Each attempt is left in doubt, and the next takes the step over once
