@@ -297,11 +297,11 @@ func (h *Hub) Run(ctx context.Context) error {
 	h.stopping = true
 	h.reloadMu.Unlock()
 	h.pollers.stop()
-	var stopping sync.WaitGroup // each consumer may wait on a pull in flight
-	stopping.Add(2)
-	go func() { defer stopping.Done(); stopMessages() }()
-	go func() { defer stopping.Done(); stopSteps() }()
-	stopping.Wait()
+	var consumers sync.WaitGroup // each may wait on a pull in flight
+	consumers.Add(2)
+	go func() { defer consumers.Done(); stopMessages() }()
+	go func() { defer consumers.Done(); stopSteps() }()
+	consumers.Wait()
 	cancel()
 	wg.Wait()
 	// What the last handlers stored goes to the queue now, not at the next
