@@ -338,6 +338,9 @@ func (c *consumer) deadLetter(d Delivery) {
 	}()
 	if err != nil {
 		delay := c.q.opts.Backoff(d.Attempt)
+		if c.ctx.Err() != nil {
+			delay = 0 // interrupted by shutdown, not failed: the next start takes it at once
+		}
 		c.log.Error("dead-lettering failed; retrying", "seq", d.Sequence, "attempt", d.Attempt, "retry_in", delay, "error", err)
 		_ = d.Nak(delay)
 		return

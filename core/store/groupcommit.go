@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 )
@@ -140,11 +141,11 @@ func (g *groupCommitter) commit(group []*writeReq) {
 // several transactions failed after writing.
 func (g *groupCommitter) commitGroup(group []*writeReq) bool {
 	ctx := context.Background()
+	// A failed commit fails every member, those that failed on what they
+	// read too: what they read was never committed.
 	fail := func(err error) {
 		for _, r := range group {
-			if r.err == nil {
-				r.err, r.written = err, 0
-			}
+			r.err, r.written = err, 0
 		}
 		// Harmless when the transaction is gone already.
 		_ = g.sess.exec(ctx, "ROLLBACK")
@@ -159,7 +160,7 @@ func (g *groupCommitter) commitGroup(group []*writeReq) bool {
 			continue
 		}
 		t := &tx{q: g.sess.conn, sess: g.sess, d: g.d}
-		r.err = r.fn(t)
+		r.err = runRecovering(r.fn, t)
 		g.statements.Add(t.statements)
 		if r.err == nil {
 			r.written = t.written
@@ -183,6 +184,20 @@ func (g *groupCommitter) commitGroup(group []*writeReq) bool {
 		g.committed()
 	}
 	return true
+}
+
+// runRecovering runs fn, turning a panic into its error: the writer's
+// goroutine serves every caller, and one caller's bug must not stop the
+// store. A panic counts as having written, so that its group is rolled
+// back and its other members run again without it.
+func runRecovering(fn func(*tx) error, t *tx) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			t.dirty = true
+			err = fmt.Errorf("the transaction panicked: %v\n%s", p, debug.Stack())
+		}
+	}()
+	return fn(t)
 }
 
 // read runs fn in a read transaction on the writer connection, for

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -45,7 +46,7 @@ func TestGroupCommitKeepsEachTransactionAUnit(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			errs[i] = s.write(ctx, "scratch", false, func(t *tx) error {
-				switch i % 5 {
+				switch i % 6 {
 				case 1: // fails before writing
 					return fmt.Errorf("refused %d", i)
 				case 2: // fails after writing
@@ -64,6 +65,11 @@ func TestGroupCommitKeepsEachTransactionAUnit(t *testing.T) {
 						return errors.New("inserted a key twice")
 					}
 					return fmt.Errorf("refused %d", i)
+				case 5: // panics after writing: an error, not a crash
+					if err := insert(t, i); err != nil {
+						return err
+					}
+					panic(fmt.Sprintf("bug %d", i))
 				}
 				return insert(t, i)
 			})
@@ -100,11 +106,13 @@ func TestGroupCommitKeepsEachTransactionAUnit(t *testing.T) {
 	var want []int
 	for i := range n {
 		switch {
-		case i%5 == 0 && errs[i] != nil:
+		case i%6 == 0 && errs[i] != nil:
 			t.Errorf("transaction %d: %v", i, errs[i])
-		case i%5 != 0 && errs[i] == nil:
+		case i%6 != 0 && errs[i] == nil:
 			t.Errorf("transaction %d failed but the store reported no error", i)
-		case i%5 == 0:
+		case i%6 == 5 && !strings.Contains(errs[i].Error(), "panicked: bug"):
+			t.Errorf("transaction %d panicked, and the store reported %v", i, errs[i])
+		case i%6 == 0:
 			want = append(want, i)
 		}
 	}

@@ -362,7 +362,7 @@ func (s *sqlStore) Finish(ctx context.Context, key string, attempt int, r Result
 			if err != nil {
 				return err
 			}
-			return notHeld(st, attempt, st.State == finishedAs(r.Kind))
+			return notHeld(st, attempt, st.Attempts == attempt && st.State == finishedAs(r.Kind))
 		}
 		if err != nil {
 			return fmt.Errorf("update step: %w", err)
@@ -443,7 +443,7 @@ func (s *sqlStore) Retry(ctx context.Context, key string, attempt int, retryAt t
 			return err
 		}
 		if st.State != StepAttempted || st.Attempts != attempt {
-			return notHeld(st, attempt, dead && st.State == StepDead || !dead && st.State == StepRetrying)
+			return notHeld(st, attempt, st.Attempts == attempt && (dead && st.State == StepDead || !dead && st.State == StepRetrying))
 		}
 		// Retry is given no clock: the update time is the retry time, or
 		// for a dead letter the time given (callers pass now) or else the
@@ -469,14 +469,14 @@ func (s *sqlStore) Retry(ctx context.Context, key string, attempt int, retryAt t
 }
 
 // notHeld explains why an attempt of st may no longer record its outcome:
-// nil when the step already has it (done says so: a redelivery), else
-// ErrNotClaimable.
+// nil when this attempt recorded it already (done says so: a redelivery),
+// else ErrNotClaimable.
 func notHeld(st *storedStep, attempt int, done bool) error {
 	switch {
 	case done:
 		return nil
-	case st.State == StepAttempted:
-		return fmt.Errorf("attempt %d was taken over by attempt %d: %w", attempt, st.Attempts, ErrNotClaimable)
+	case st.Attempts != attempt:
+		return fmt.Errorf("attempt %d was taken over by attempt %d, and the step is %s: %w", attempt, st.Attempts, st.State, ErrNotClaimable)
 	}
 	return fmt.Errorf("it is %s, not attempted: %w", st.State, ErrNotClaimable)
 }

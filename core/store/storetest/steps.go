@@ -529,6 +529,9 @@ func testFinishTakenOver(t *testing.T, s store.Store) {
 	if th, _ := thread(t, s, in.ThreadID); th.AutoReplies != 1 {
 		t.Errorf("thread with %d automatic replies, want 1", th.AutoReplies)
 	}
+	// Finished by the second, the step is no redelivery of the first's.
+	wantErr(t, "Finish of the first attempt after the second's", s.Finish(ctx(t), key, 1, sent), store.ErrNotClaimable)
+	must(t, "Finish of the second attempt again (redelivered)", s.Finish(ctx(t), key, 2, sent))
 	if err := s.Finish(ctx(t), key, 0, sent); err == nil {
 		t.Error("Finish without an attempt: no error")
 	}
