@@ -91,19 +91,21 @@ func (e *Engine) Evaluate(in *Inbound) Decision {
 		case !w.Trigger.Accepts(in.Message.Account):
 			r.stop = stopAccount
 		default:
+			if automatic == nil && (w.Replies() || w.Trigger.Mode != config.EveryMessage) {
+				yes, why := loopguard.Automatic(&in.Message)
+				automatic = &autoVerdict{yes, why}
+			}
 			withhold := ""
-			if w.Replies() {
-				if automatic == nil {
-					yes, why := loopguard.Automatic(&in.Message)
-					automatic = &autoVerdict{yes, why}
+			if w.Replies() && automatic.yes {
+				withhold = "loop guard: the message looks automatic (" + automatic.why + ")"
+				if w.OnlyReplies() {
+					r.Reason = withhold
+					break
 				}
-				if automatic.yes {
-					withhold = "loop guard: the message looks automatic (" + automatic.why + ")"
-					if w.OnlyReplies() {
-						r.Reason = withhold
-						break
-					}
-				}
+			}
+			if w.Trigger.Mode != config.EveryMessage && automatic.yes {
+				r.Reason = fmt.Sprintf("mode %s: an automatic message is nobody's first message (%s)", w.Trigger.Mode, automatic.why)
+				break
 			}
 			if reason := modeStops(w.Trigger, in); reason != "" {
 				r.Reason = reason

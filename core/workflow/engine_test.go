@@ -93,6 +93,50 @@ func TestEvaluateExplains(t *testing.T) {
 	}
 }
 
+// An automatic message is nobody's first message: a workflow of either
+// first mode does not fire for it, even one that only tags; every_message
+// does.
+func TestAnAutomaticMessageIsNobodysFirst(t *testing.T) {
+	e := engineFor(t, `workflow "welcome" {
+  description = "w"
+  trigger { mode = "first_message" }
+  step "tag" "new" { tags = ["new-thread"] }
+}
+workflow "greet" {
+  description = "g"
+  trigger { mode = "first_contact_message" }
+  step "tag" "first" { tags = ["first-contact"] }
+}
+workflow "all" {
+  description = "a"
+  trigger {}
+  step "tag" "seen" { tags = ["seen"] }
+}
+`)
+	in := inbound("I am out of office until Monday")
+	in.Thread.FirstMessageID, in.Thread.FirstInboundAt = "", time.Time{} // automatic messages set neither
+	in.Message.Headers = map[string]string{"Auto-Submitted": "auto-replied"}
+	d := e.Evaluate(in)
+	got := d.Explanation.String()
+	for _, want := range []string{
+		"welcome: did not fire: mode first_message: an automatic message is nobody's first message (Auto-Submitted: auto-replied)",
+		"greet: did not fire: mode first_contact_message: an automatic message is nobody's first message",
+		"all: fired",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("explanation lacks %q:\n%s", want, got)
+		}
+	}
+	if len(d.Steps) != 1 || d.Steps[0].Workflow != "all" {
+		t.Errorf("planned %+v, want the every_message workflow's step alone", d.Steps)
+	}
+	// The first message a person writes is still the first.
+	in.Message.Headers = nil
+	if d := e.Evaluate(in); len(d.Steps) != 3 {
+		t.Errorf("a person's first message planned %d steps, want 3:\n%s", len(d.Steps), d.Explanation.String())
+	}
+}
+
 func TestResolveAfterConfigChange(t *testing.T) {
 	e := engineFor(t, workflows(1))
 	in := inbound("zwrot")

@@ -161,6 +161,19 @@ workflow "welcome" {
   step "tag" "welcomed" { tags = ["welcomed"] }
 }
 
+workflow "seen" {
+  description = "Tag and acknowledge every message"
+  trigger {
+    event   = "message_received"
+    sources = ["allegro.discussions"]
+  }
+  step "tag" "seen" { tags = ["seen"] }
+  step "reply" "thanks" {
+    text  = "Thanks"
+    delay = "1h"
+  }
+}
+
 workflow "amazon" {
   description = "Amazon only"
   trigger {
@@ -215,7 +228,8 @@ func testPlanEngineExplanation(t *testing.T, s store.Store) {
 	buyer := msg("b1", "t1", "anna", func(m *sdk.Message) { m.Text = "I want a refund" })
 	again := msg("b2", "t1", "anna")
 	want := map[string][]string{
-		"r1": {"welcome: fired; steps welcomed at", "replies withheld: loop guard", "amazon: did not fire: source: allegro.discussions is not among its sources", "refunds: did not fire: condition is false", "off: did not fire: disabled"},
+		"r1": {"welcome: did not fire: mode first_message: an automatic message is nobody's first message", "seen: fired; steps seen at", "replies withheld: loop guard",
+			"amazon: did not fire: source: allegro.discussions is not among its sources", "refunds: did not fire: condition is false", "off: did not fire: disabled"},
 		"b1": {"welcome: fired; steps hello at 2026-03-02T11:10:00Z, welcomed at 2026-03-02T11:00:00Z", "refunds: fired; steps refund at"},
 		"b2": {"welcome: did not fire: mode first_message: not the thread's first buyer message"},
 	}
