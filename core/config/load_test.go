@@ -106,6 +106,16 @@ workflow "w" {
 }`,
 			want: []string{"Unsupported attribute", `Did you mean "text"?`}, line: 10,
 		},
+		"a workflow's reply window of zero": {
+			src: `
+workflow "w" {
+  description  = "d"
+  trigger {}
+  reply_window = "0s"
+  step "tag" "t" { tags = ["x"] }
+}`,
+			want: []string{"reply_window is at least 1m"}, line: 5,
+		},
 		"unknown source": {
 			src: `
 workflow "w" {

@@ -90,8 +90,9 @@ func (l *loader) decodeWorkflow(b *hcl.Block) *Workflow {
 	w.Priority = l.integer(c.Attributes["priority"], 0)
 	w.Stop = l.boolean(c.Attributes["stop"], false)
 	if a := c.Attributes["reply_window"]; a != nil {
-		if w.ReplyWindow = l.duration(a, 0); w.ReplyWindow != 0 {
-			l.checkReplyWindow(a, w.ReplyWindow)
+		if d := l.duration(a, -1); d >= 0 { // -1: not a duration, reported
+			w.ReplyWindow = d
+			l.checkReplyWindow(a, d)
 		}
 	}
 	if a := c.Attributes["condition"]; a != nil {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
 
 	"github.com/switchboard-hub/switchboard/core/config"
 	"github.com/switchboard-hub/switchboard/core/loopguard"
@@ -236,10 +237,12 @@ func (v *evalVars) condition(expr hcl.Expression) (bool, error) {
 	if val.IsMarked() {
 		val, _ = val.Unmark()
 	}
-	if val.IsNull() || !val.IsKnown() || val.Type() != cty.Bool {
+	// As validate checks it: a value that converts to a bool will do.
+	b, err := convert.Convert(val, cty.Bool)
+	if err != nil || b.IsNull() || !b.IsKnown() {
 		return false, fmt.Errorf("the condition gave %s, not true or false", val.GoString())
 	}
-	return val.True(), nil
+	return b.True(), nil
 }
 
 func (v *evalVars) text(expr hcl.Expression) (string, error) {
@@ -248,10 +251,13 @@ func (v *evalVars) text(expr hcl.Expression) (string, error) {
 		return "", diagError(diags)
 	}
 	val, _ = val.UnmarkDeep()
-	if val.IsNull() || !val.IsKnown() || val.Type() != cty.String {
+	// As validate checks it: a value that converts to a string (a number,
+	// a bool) will do.
+	str, err := convert.Convert(val, cty.String)
+	if err != nil || str.IsNull() || !str.IsKnown() {
 		return "", fmt.Errorf("the text is %s, not a string", val.GoString())
 	}
-	return val.AsString(), nil
+	return str.AsString(), nil
 }
 
 func diagError(diags hcl.Diagnostics) error {

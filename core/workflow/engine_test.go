@@ -137,6 +137,26 @@ workflow "all" {
 	}
 }
 
+// A reply's text that validate accepts (anything that converts to a
+// string) is sent as that string.
+func TestAReplyTextConvertsToAString(t *testing.T) {
+	e := engineFor(t, `workflow "count" {
+  description = "c"
+  trigger {}
+  step "reply" "n" { text = contact.messages }
+}
+`)
+	in := inbound("hello")
+	d := e.Evaluate(in)
+	if len(d.Steps) != 1 {
+		t.Fatalf("planned %+v", d.Steps)
+	}
+	o, err := e.Resolve(context.Background(), &Due{Step: d.Steps[0], Message: in, Thread: in.Thread, Contact: in.Contact, Now: d.Steps[0].DueAt}, NewMemClaims())
+	if err != nil || o.Kind != Send || o.Reply.Text != "1" {
+		t.Fatalf("resolve: %+v, %v; want the text \"1\"", o, err)
+	}
+}
+
 func TestResolveAfterConfigChange(t *testing.T) {
 	e := engineFor(t, workflows(1))
 	in := inbound("zwrot")

@@ -129,7 +129,7 @@ func (e *Engine) resolveReply(ctx context.Context, d *Due, w *config.Workflow, s
 	}
 	text, err := vars.text(expr)
 	if err != nil {
-		return Outcome{}, sdk.Permanent(err)
+		return Outcome{}, sdk.Permanent(fmt.Errorf("step %q of workflow %q: %w", s.Name, w.Name, err))
 	}
 	if ch != nil && ch.Capabilities.MaxTextLength > 0 && len([]rune(text)) > ch.Capabilities.MaxTextLength {
 		return Outcome{}, sdk.Permanent(fmt.Errorf("step %q of workflow %q: the reply has %d characters; %s allows %d",
