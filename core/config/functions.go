@@ -265,20 +265,30 @@ func TimeFunctions(now time.Time) map[string]function.Function {
 	return map[string]function.Function{
 		"has_keyword": newHasKeyword(),
 		"open_now": function.New(&function.Spec{
-			Description: "Whether the schedule is open at the moment of evaluation.",
+			Description: "Whether the schedule is open at the moment of evaluation, or at the moment given.",
 			Params:      []function.Parameter{{Name: "schedule", Type: scheduleType}},
+			VarParam:    &function.Parameter{Name: "at", Type: cty.String},
 			Type:        function.StaticReturnType(cty.Bool),
 			Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
-				return cty.BoolVal(scheduleOf(args[0]).Open(now)), nil
+				at, err := momentOf(now, args[1:])
+				if err != nil {
+					return cty.NilVal, err
+				}
+				return cty.BoolVal(scheduleOf(args[0]).Open(at)), nil
 			},
 		}),
 		"next_open": function.New(&function.Spec{
-			Description: "When the schedule next opens (now, if open), as an RFC 3339 timestamp in the schedule's time zone.",
+			Description: "When the schedule next opens from the moment of evaluation, or from the moment given (that moment, if open), as an RFC 3339 timestamp in the schedule's time zone.",
 			Params:      []function.Parameter{{Name: "schedule", Type: scheduleType}},
+			VarParam:    &function.Parameter{Name: "at", Type: cty.String},
 			Type:        function.StaticReturnType(cty.String),
 			Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+				at, err := momentOf(now, args[1:])
+				if err != nil {
+					return cty.NilVal, err
+				}
 				s := scheduleOf(args[0])
-				t, ok := s.NextOpen(now)
+				t, ok := s.NextOpen(at)
 				if !ok {
 					return cty.NilVal, fmt.Errorf("the schedule never opens")
 				}
@@ -292,6 +302,22 @@ func TimeFunctions(now time.Time) map[string]function.Function {
 		"hour": zonedFunc(now, "The hour (0–23) in a time zone at the moment of evaluation.", cty.Number,
 			func(t time.Time) cty.Value { return cty.NumberIntVal(int64(t.Hour())) }),
 	}
+}
+
+// momentOf is the optional moment argument of open_now and next_open (an
+// RFC 3339 timestamp, such as message.received_at), else now.
+func momentOf(now time.Time, extra []cty.Value) (time.Time, error) {
+	switch len(extra) {
+	case 0:
+		return now, nil
+	case 1:
+		t, err := time.Parse(time.RFC3339, extra[0].AsString())
+		if err != nil {
+			return time.Time{}, function.NewArgErrorf(1, "%q is not an RFC 3339 timestamp; give one such as message.received_at or \"2026-11-20T19:00:00+01:00\"", extra[0].AsString())
+		}
+		return t, nil
+	}
+	return time.Time{}, function.NewArgErrorf(2, "give the schedule and at most one moment")
 }
 
 // zonedFunc makes a function of one time zone argument that reads the
@@ -321,6 +347,7 @@ func typecheckTimeFunctions() map[string]function.Function {
 		out[name] = function.New(&function.Spec{
 			Description: f.Description(),
 			Params:      params,
+			VarParam:    f.VarParam(),
 			Type:        function.StaticReturnType(ret),
 			Impl: func(_ []cty.Value, t cty.Type) (cty.Value, error) {
 				return cty.UnknownVal(t), nil

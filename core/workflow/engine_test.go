@@ -157,6 +157,44 @@ func TestAReplyTextConvertsToAString(t *testing.T) {
 	}
 }
 
+// open_now and next_open answer for the moment given, else for the moment
+// of evaluation; a moment that is no timestamp is a clear error.
+func TestScheduleFunctionsTakeAMoment(t *testing.T) {
+	e := engineFor(t, `schedule "office" {
+  timezone = "Europe/Warsaw"
+  hours    = { mon_fri = "10:00-18:00" }
+}
+workflow "w" {
+  description = "w"
+  trigger {}
+  condition = !open_now(schedule.office, message.received_at)
+  step "reply" "r" {
+    delay = "1h"
+    text  = "From ${next_open(schedule.office, message.received_at)}, not ${next_open(schedule.office)}"
+  }
+}
+workflow "bad" {
+  description = "b"
+  trigger {}
+  condition = open_now(schedule.office, message.text)
+  step "tag" "t" { tags = ["x"] }
+}
+`)
+	in := inbound("yesterday")
+	in.ReceivedAt = time.Date(2026, 11, 23, 8, 30, 0, 0, time.UTC) // Monday 09:30 in Warsaw
+	d := e.Evaluate(in)
+	if !strings.Contains(d.Explanation.String(), `bad: did not fire: condition failed: `) || !strings.Contains(d.Explanation.String(), `"yesterday" is not an RFC 3339 timestamp`) {
+		t.Errorf("explanation:\n%s", d.Explanation.String())
+	}
+	if len(d.Steps) != 1 {
+		t.Fatalf("planned %+v", d.Steps)
+	}
+	o, err := e.Resolve(context.Background(), &Due{Step: d.Steps[0], Message: in, Thread: in.Thread, Contact: in.Contact, Now: d.Steps[0].DueAt}, NewMemClaims())
+	if err != nil || o.Reply == nil || o.Reply.Text != "From 2026-11-23T10:00:00+01:00, not 2026-11-23T10:30:00+01:00" {
+		t.Fatalf("resolve: %+v, %v", o, err)
+	}
+}
+
 func TestResolveAfterConfigChange(t *testing.T) {
 	e := engineFor(t, workflows(1))
 	in := inbound("zwrot")

@@ -277,3 +277,20 @@ test "automatic messages and other channels get nothing" {
   expect_not_sent { thread = "x-autoreply" }
   expect_not_sent { thread = "dispute" }
 }
+
+test "a message just before opening names the opening it came before" {
+  start = "2026-11-23T09:57:00+01:00" # Monday
+  receive {
+    connector = "allegro"
+    channel   = "message_center"
+    thread    = "edge"
+    from      = "jan"
+    language  = "en"
+    text      = "Hello, is my order shipped yet?"
+  }
+  expect_sent {
+    thread   = "edge"
+    at       = "5m"
+    contains = "we will pick it up on Monday, 23 November from 10:00"
+  }
+}

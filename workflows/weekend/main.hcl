@@ -32,7 +32,7 @@ template "weekend" {
     pl = <<-EOT
       Dzień dobry, ${default(contact.name, "Szanowni Państwo")}!
 
-      Dziękujemy za wiadomość. W weekend nasz zespół odpoczywa, ale wiadomość na pewno nie zginie — przeczytamy ją ${lookup(local.pl_on_day, formatdate("EEEE", next_open(schedule.office)), "")} (${formatdate("DD.MM", next_open(schedule.office))}) od rana i odpowiemy tak szybko, jak to możliwe.
+      Dziękujemy za wiadomość. W weekend nasz zespół odpoczywa, ale wiadomość na pewno nie zginie — przeczytamy ją ${lookup(local.pl_on_day, formatdate("EEEE", next_open(schedule.office, message.received_at)), "")} (${formatdate("DD.MM", next_open(schedule.office, message.received_at))}) od rana i odpowiemy tak szybko, jak to możliwe.
 
       Miłego weekendu!
       Zespół obsługi klienta
@@ -40,7 +40,7 @@ template "weekend" {
     en = <<-EOT
       Hi ${default(contact.name, "there")},
 
-      Thank you for your message. Our team is off for the weekend, but your message is safe with us: we will read it on ${formatdate("EEEE", next_open(schedule.office))} morning (${formatdate("D MMMM", next_open(schedule.office))}) and reply as soon as we can.
+      Thank you for your message. Our team is off for the weekend, but your message is safe with us: we will read it on ${formatdate("EEEE", next_open(schedule.office, message.received_at))} morning (${formatdate("D MMMM", next_open(schedule.office, message.received_at))}) and reply as soon as we can.
 
       Have a lovely weekend,
       The customer service team

@@ -33,12 +33,12 @@ template "whatsapp_away" {
     pl = <<-EOT
       Dzień dobry, ${default(contact.name, "Szanowni Państwo")}!
 
-      Dziękujemy za wiadomość. Teraz jesteśmy poza godzinami pracy, ale wiadomość na pewno nie zginie — odpiszemy tutaj ${lookup(local.pl_on_day, formatdate("EEEE", next_open(schedule.whatsapp_support)), "")} (${formatdate("DD.MM", next_open(schedule.whatsapp_support))}) od ${formatdate("hh:mm", next_open(schedule.whatsapp_support))}.
+      Dziękujemy za wiadomość. Teraz jesteśmy poza godzinami pracy, ale wiadomość na pewno nie zginie — odpiszemy tutaj ${lookup(local.pl_on_day, formatdate("EEEE", next_open(schedule.whatsapp_support, message.received_at)), "")} (${formatdate("DD.MM", next_open(schedule.whatsapp_support, message.received_at))}) od ${formatdate("hh:mm", next_open(schedule.whatsapp_support, message.received_at))}.
     EOT
     en = <<-EOT
       Hi ${default(contact.name, "there")},
 
-      Thanks for your message. We are outside our working hours right now, but your message is safe with us: we will reply right here on ${formatdate("EEEE, D MMMM", next_open(schedule.whatsapp_support))} from ${formatdate("hh:mm", next_open(schedule.whatsapp_support))} (Warsaw time).
+      Thanks for your message. We are outside our working hours right now, but your message is safe with us: we will reply right here on ${formatdate("EEEE, D MMMM", next_open(schedule.whatsapp_support, message.received_at))} from ${formatdate("hh:mm", next_open(schedule.whatsapp_support, message.received_at))} (Warsaw time).
     EOT
   }
 }
