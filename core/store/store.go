@@ -187,7 +187,11 @@ type IngestBatch struct {
 	Account   string
 	Messages  []sdk.Message
 	// Cursor to save with the messages; nil leaves the cursor as it is.
-	Cursor     []byte
+	Cursor []byte
+	// ReceivedAt is when the batch arrived. Each new message of it is
+	// received a nanosecond after the one before it, so that their order
+	// survives: a person's answer and the buyer's next message in one poll
+	// are told apart (unless_answered, thread.answered).
 	ReceivedAt time.Time
 }
 

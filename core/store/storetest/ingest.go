@@ -25,6 +25,7 @@ var ingestTests = []test{
 	{"Ingest/Rules", testIngestRules},
 	{"Ingest/RulesRandom", testIngestRulesRandom},
 	{"Ingest/RulesInOneBatch", testIngestRulesInOneBatch},
+	{"Ingest/OrderInOneBatch", testIngestOrderInOneBatch},
 	{"Ingest/Contacts", testIngestContacts},
 	{"Ingest/NoThreadID", testIngestNoThreadID},
 	{"Ingest/Outbound", testIngestOutbound},
@@ -344,8 +345,8 @@ func testIngestRulesRandom(t *testing.T, s store.Store) {
 	playRules(t, s, events)
 }
 
-// In one batch every message has the batch's time, and each must still see
-// the messages before it in the batch.
+// In one batch each message is received a nanosecond after the one before
+// it, and each must see the messages before it in the batch.
 func testIngestRulesInOneBatch(t *testing.T, s store.Store) {
 	events := []event{{0, "x", "robot", true}, {0, "x", "xena", false}, {0, "x", "xena", false}, {0, "y", "xena", true}, {0, "y", "yuri", false}}
 	var msgs []sdk.Message
@@ -363,7 +364,7 @@ func testIngestRulesInOneBatch(t *testing.T, s store.Store) {
 	m := newModel()
 	var want []workflow.Inbound
 	for i, sm := range msgs {
-		want = append(want, m.receive(sm, got[i].MessageID, t0))
+		want = append(want, m.receive(sm, got[i].MessageID, t0.Add(time.Duration(i))))
 	}
 	for i := range msgs {
 		in := inbound(t, s, got[i].MessageID)
@@ -371,6 +372,31 @@ func testIngestRulesInOneBatch(t *testing.T, s store.Store) {
 		w := want[i]
 		w.Thread, w.Contact = *m.threads[msgs[i].Thread], *m.contacts[msgs[i].Sender.ID]
 		check(t, fmt.Sprintf("message %d", i), w, in)
+	}
+}
+
+// A person's answer and the buyer's next message polled together keep
+// their order: the buyer's message after the answer is not answered by it,
+// and one before it is.
+func testIngestOrderInOneBatch(t *testing.T, s store.Store) {
+	answer := func(id, thread string) sdk.Message {
+		return msg(id, thread, "shop", func(m *sdk.Message) { m.Direction = sdk.Outbound })
+	}
+	for _, tc := range []struct {
+		name     string
+		batch    []sdk.Message
+		buyer    int // the buyer's message in the batch
+		answered bool
+	}{
+		{"answer, then the buyer", []sdk.Message{answer("a1", "t1"), msg("b1", "t1", "anna")}, 1, false},
+		{"the buyer, then the answer", []sdk.Message{msg("b2", "t2", "anna"), answer("a2", "t2")}, 0, true},
+	} {
+		got := ingestAt(t, s, t0, tc.batch...)
+		in := inbound(t, s, got[tc.buyer].MessageID)
+		if answered := !in.Thread.LastHumanReplyAt.Before(in.ReceivedAt); answered != tc.answered {
+			t.Errorf("%s: buyer's message received at %s, the person answered at %s: answered %t, want %t",
+				tc.name, in.ReceivedAt.Format(time.RFC3339Nano), in.Thread.LastHumanReplyAt.Format(time.RFC3339Nano), answered, tc.answered)
+		}
 	}
 }
 
