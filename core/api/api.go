@@ -251,6 +251,9 @@ func (a *api) fail(w http.ResponseWriter, err error) {
 		writeError(w, http.StatusNotFound, err.Error())
 	case errors.Is(err, store.ErrNotClaimable):
 		writeError(w, http.StatusConflict, err.Error())
+	case errors.Is(err, hub.ErrReplyInProgress):
+		w.Header().Set("Retry-After", "1")
+		writeError(w, http.StatusConflict, err.Error())
 	case sdk.KindOf(err) == sdk.KindPermanent:
 		writeError(w, http.StatusUnprocessableEntity, err.Error())
 	case sdk.KindOf(err) == sdk.KindRateLimited:

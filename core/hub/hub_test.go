@@ -1066,28 +1066,69 @@ func TestAReloadLetsSendsInFlightFinish(t *testing.T) {
 
 // A stopping hub stops its plugins only once the calls in them have ended:
 // a manual reply being sent when it is told to stop goes out.
-func TestAStoppingHubLetsAManualReplyFinish(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	sink := newReplySink(t)
+// manualReplyHub is a hub without workflows, not running, with a thread of
+// one buyer message (t1) for people to answer.
+func manualReplyHub(t *testing.T) (h *testHub, sink *replySink, threadID string) {
+	t.Helper()
+	sink = newReplySink(t)
 	st, _ := openStore(t, store.Options{})
 	cfg := loadConfig(t, webhookDir, map[string]string{"hub.hcl": webhookConnector(sink.srv.URL, "")})
-	h := newTestHub(t, cfg, Options{Store: st, Queue: JetStream(openQueue(t)), PluginDir: webhookDir, Clock: clock.NewFake(testStart), Node: "node"})
+	h = newTestHub(t, cfg, Options{Store: st, Queue: JetStream(openQueue(t)), PluginDir: webhookDir, Clock: clock.NewFake(testStart), Node: "node"})
 	storeMessage(t, h, st)
-	threadID := threadOf(t, st, "t1")
+	return h, sink, threadOf(t, st, "t1")
+}
+
+type replyResult struct {
+	ext string
+	err error
+}
+
+// replyHeld starts a manual reply with key, and returns once the shop,
+// which holds replies, has it; the reply's result comes on the channel.
+func replyHeld(t *testing.T, h *testHub, sink *replySink, threadID, key string) <-chan replyResult {
+	t.Helper()
+	replied := make(chan replyResult, 1)
+	go func() {
+		ext, err := h.Reply(context.Background(), threadID, "On its way", key)
+		replied <- replyResult{ext, err}
+	}()
+	eventually(t, "the reply to reach the shop", func() bool { return len(sink.requests()) == 1 })
+	return replied
+}
+
+// A manual reply is sent once per key, whoever asks: a request that comes
+// while the first is being sent is told to ask again, and one that comes
+// after gets the first one's result.
+func TestAManualReplyWithOneKeyIsSentOnce(t *testing.T) {
+	t.Parallel()
+	h, sink, threadID := manualReplyHub(t)
+	t.Cleanup(h.gen.Load().plugins.close)
+	release := sink.holdReplies()
+	t.Cleanup(release)
+	replied := replyHeld(t, h, sink, threadID, "k1")
+	if ext, err := h.Reply(context.Background(), threadID, "On its way", "k1"); !errors.Is(err, ErrReplyInProgress) {
+		t.Fatalf("a second request while the first is sent: %q, %v; want ErrReplyInProgress", ext, err)
+	}
+	release()
+	first := <-replied
+	if first.err != nil || first.ext == "" {
+		t.Fatalf("first reply: %q, %v", first.ext, first.err)
+	}
+	if ext, err := h.Reply(context.Background(), threadID, "On its way", "k1"); err != nil || ext != first.ext {
+		t.Errorf("a request after the first: %q, %v; want its result %q", ext, err, first.ext)
+	}
+	if got := sink.requests(); len(got) != 1 {
+		t.Errorf("the shop got %d requests, want 1", len(got))
+	}
+}
+
+func TestAStoppingHubLetsAManualReplyFinish(t *testing.T) {
+	t.Parallel()
+	h, sink, threadID := manualReplyHub(t)
 	h.run(t)
 	release := sink.holdReplies()
 	t.Cleanup(release)
-	type result struct {
-		ext string
-		err error
-	}
-	replied := make(chan result, 1)
-	go func() {
-		ext, err := h.Reply(ctx, threadID, "On its way", "k1")
-		replied <- result{ext, err}
-	}()
-	eventually(t, "the reply to reach the shop", func() bool { return len(sink.requests()) == 1 })
+	replied := replyHeld(t, h, sink, threadID, "k1")
 	stopped := make(chan struct{})
 	go func() { h.stop(); close(stopped) }()
 	eventually(t, "the hub to retire its plugins", func() bool { return h.gen.Load().plugins.holds.Load()&retiredBit != 0 })
