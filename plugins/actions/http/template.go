@@ -151,6 +151,10 @@ var funcs = template.FuncMap{
 	},
 }
 
+// maxBodyBytes bounds a rendered body: a template that loops over what it
+// writes (nested range) stops there instead of exhausting memory.
+const maxBodyBytes = 1 << 20
+
 // render parses the body template and executes it over the item. Its errors
 // say which part of the template is wrong, as text/template reports it.
 func render(body string, data templateData) (string, error) {
@@ -160,9 +164,19 @@ func render(body string, data templateData) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("the body template cannot be parsed: %w", err)
 	}
-	var b bytes.Buffer
-	if err := t.Execute(&b, data); err != nil {
+	b := &cappedBuffer{}
+	if err := t.Execute(b, data); err != nil {
 		return "", fmt.Errorf("the body template failed: %w", err)
 	}
 	return b.String(), nil
+}
+
+// cappedBuffer is a buffer that refuses to grow past maxBodyBytes.
+type cappedBuffer struct{ bytes.Buffer }
+
+func (b *cappedBuffer) Write(p []byte) (int, error) {
+	if b.Len()+len(p) > maxBodyBytes {
+		return 0, fmt.Errorf("the body grew past %d bytes; a template loop writes too much", maxBodyBytes)
+	}
+	return b.Buffer.Write(p)
 }

@@ -110,6 +110,8 @@ func TestRenderErrors(t *testing.T) {
 		{"{{.Message.Sender.Name.First}}", "can't evaluate field First in type string"},
 		{"{{json}}", "wrong number of args for json"},
 		{"{{index .Thread.Tags 5}}", "error calling index: index out of range: 5"},
+		// A loop that writes without end stops at the cap.
+		{"{{range 100000}}{{range 100000}}{{json $.Message}}{{end}}{{end}}", "the body grew past 1048576 bytes"},
 	}
 	data := newTemplateData(testItem())
 	for _, tt := range tests {
