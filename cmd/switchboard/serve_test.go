@@ -24,6 +24,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/switchboard-hub/switchboard/core/pluginhost"
 	"github.com/switchboard-hub/switchboard/core/store/storetest"
 )
 
@@ -744,5 +745,35 @@ func TestServeRefusesSchemaWithSQLite(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(data); len(entries) != 0 {
 		t.Errorf("serve left %d files in the data directory", len(entries))
+	}
+}
+
+// A plugin executable that differs from the one the lock file recorded is
+// refused: serve does not start with it.
+func TestServeRefusesAPluginTheLockFileDoesNotKnow(t *testing.T) {
+	s := newSink(t)
+	cfg, data := t.TempDir(), t.TempDir()
+	writeConfig(t, cfg, s.srv.URL, "0s")
+	t.Setenv("TEST_HOOK_SECRET", hookSecret)
+	t.Setenv("TEST_API_TOKEN", apiToken)
+	lock := filepath.Join(cfg, "switchboard.lock.json")
+	if code, _, stderr := runCLI(t, "plugins", "lock", "-dir", pluginDir, "-o", lock); code != 0 {
+		t.Fatalf("plugins lock: %s", stderr)
+	}
+	sum, err := pluginhost.SHA256File(filepath.Join(pluginDir, "switchboard-connector-webhook"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(lock)
+	if err != nil || !bytes.Contains(b, []byte(sum)) {
+		t.Fatalf("the lock file lacks the webhook plugin's sha256 %s: %v", sum, err)
+	}
+	other := strings.Repeat("0", len(sum))
+	if err := os.WriteFile(lock, bytes.ReplaceAll(b, []byte(sum), []byte(other)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runCLI(t, "serve", "-config", cfg, "-data", data, "-listen", "127.0.0.1:0", "-plugin-dir", pluginDir)
+	if code != 1 || !strings.Contains(stderr, other) || !strings.Contains(stderr, sum) {
+		t.Errorf("exit %d, want 1 with an error naming both sums; stderr:\n%s", code, stderr)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/function"
 
+	"github.com/switchboard-hub/switchboard/core/lockfile"
 	"github.com/switchboard-hub/switchboard/sdk"
 )
 
@@ -96,6 +97,14 @@ func Load(dir string, opts Options) (*Config, hcl.Diagnostics) {
 	}}
 	if l.opts.Schemas == nil {
 		l.opts.Schemas = chain{LockSchemas(dir), &pluginSchemas{dir: opts.PluginDir, plugins: l.cfg.Plugin}}
+	}
+	// The lock file pins the executables whose schemas it holds (a lock
+	// file that cannot be read is reported when a schema is asked of it).
+	if f, err := lockfile.Read(filepath.Join(dir, lockfile.FileName)); err == nil {
+		l.cfg.locked = make(map[string]string, len(f.Plugins))
+		for _, e := range f.Plugins {
+			l.cfg.locked[e.Kind+"/"+e.Name] = e.SHA256
+		}
 	}
 	files, err := ConfigFiles(dir)
 	if err != nil {

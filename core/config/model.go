@@ -27,6 +27,9 @@ type Config struct {
 	// locals and schedules. The engine adds the message's variables and
 	// the clock-bound functions in a child context.
 	Eval *hcl.EvalContext
+	// locked is the sha256 of each plugin executable ("kind/name") that
+	// the directory's lock file records; see PinnedSHA256.
+	locked map[string]string
 }
 
 // Hub holds hub-wide settings.

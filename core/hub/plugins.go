@@ -132,9 +132,9 @@ func startPlugins(ctx context.Context, cfg *config.Config, dir string, state sta
 }
 
 func specFor(cfg *config.Config, dir string, kind sdk.Kind, typ, instance string) (pluginhost.Spec, error) {
-	spec := pluginhost.Spec{Kind: kind, Name: typ, Instance: instance}
+	spec := pluginhost.Spec{Kind: kind, Name: typ, Instance: instance, SHA256: cfg.PinnedSHA256(kind, typ)}
 	if pb := cfg.Plugin(kind, typ); pb != nil {
-		spec.Path, spec.SHA256, spec.Env = pb.Path, pb.SHA256, pb.Env
+		spec.Path, spec.Env = pb.Path, pb.Env
 	}
 	if spec.Path == "" {
 		path, err := pluginhost.Find(dir, kind, typ)
