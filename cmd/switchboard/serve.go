@@ -77,6 +77,9 @@ func serveCmd(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if fake != nil {
+		logger.Warn("the hub runs on a test clock: POST /debug/clock moves it, without a token; unset "+testClockEnv+" in production", "start", fake.Now())
+	}
 	detector := language.New()
 	cfg, err := loadForServe(*dir, *pluginDir, detector.Detect, stderr)
 	if err != nil {
