@@ -836,8 +836,9 @@ type heldSend struct {
 	release func() // lets the shop answer; once only
 }
 
-// holdASend runs a hub on ackConfig's configuration (changed by edit when
-// given) and a store with the attempt lease given (0: the default),
+// holdASend runs a hub on ackConfig's configuration, with a patient
+// connector (changed by edit when given), and a store with the attempt
+// lease given (0: the default),
 // delivers m1 and returns once its reply has reached the shop, which keeps
 // it waiting until release.
 func holdASend(t *testing.T, lease time.Duration, edit func(*config.Config)) *heldSend {
@@ -845,7 +846,11 @@ func holdASend(t *testing.T, lease time.Duration, edit func(*config.Config)) *he
 	hs := &heldSend{sink: newReplySink(t), clk: clock.NewFake(testStart)}
 	hs.release = hs.sink.holdReplies()
 	hs.st, hs.path = openStore(t, store.Options{AttemptLease: lease})
-	cfg := ackConfig(t, hs.sink)
+	// The connector waits for the shop longer than any test holds it, on
+	// the real clock, however slowly a loaded machine runs the test.
+	cfg := loadConfig(t, webhookDir, map[string]string{
+		"hub.hcl": webhookConnector(hs.sink.srv.URL, "  timeout = \"10m\"\n"), "wf.hcl": replyWorkflow("ack", "Thanks"),
+	})
 	if edit != nil {
 		edit(cfg)
 	}
