@@ -121,7 +121,7 @@ func blockToWire(b *Block) (*wire.Block, error) {
 		}
 		w.Attributes = append(w.Attributes, &wire.Attribute{
 			Name: a.Name, Type: ty, Description: a.Description,
-			Required: a.Required, Optional: a.Optional, Sensitive: a.Sensitive, Default: def,
+			Required: a.Required, Optional: a.Optional, Sensitive: a.Sensitive, Template: a.Template, Default: def,
 		})
 	}
 	for _, nb := range b.Blocks {
@@ -154,7 +154,7 @@ func blockFromWire(w *wire.Block) (Block, error) {
 		}
 		b.Attributes = append(b.Attributes, Attribute{
 			Name: a.Name, Type: ty, Description: a.Description,
-			Required: a.Required, Optional: a.Optional, Sensitive: a.Sensitive, Default: def,
+			Required: a.Required, Optional: a.Optional, Sensitive: a.Sensitive, Template: a.Template, Default: def,
 		})
 	}
 	for _, nb := range w.Blocks {

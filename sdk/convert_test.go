@@ -86,6 +86,7 @@ func TestSchemaJSONRoundTrip(t *testing.T) {
 			{Name: "url", Type: cty.String, Required: true, Description: "Where."},
 			{Name: "retries", Type: cty.Number, Optional: true, Default: cty.NumberIntVal(3), Description: "How often."},
 			{Name: "token", Type: cty.String, Optional: true, Sensitive: true, Description: "Secret."},
+			{Name: "body", Type: cty.String, Optional: true, Template: true, Description: "A template."},
 		}, Blocks: []NestedBlock{{TypeName: "route", Nesting: NestingMap, Block: Block{Attributes: []Attribute{
 			{Name: "to", Type: cty.List(cty.String), Required: true, Description: "Targets."},
 		}}}}},
@@ -107,6 +108,9 @@ func TestSchemaJSONRoundTrip(t *testing.T) {
 	}
 	if back.Channels[0].Capabilities != s.Channels[0].Capabilities {
 		t.Errorf("capabilities: got %+v", back.Channels[0].Capabilities)
+	}
+	if !back.Config.Attributes[2].Sensitive || !back.Config.Attributes[3].Template || back.Config.Attributes[2].Template {
+		t.Errorf("flags lost: %+v", back.Config.Attributes)
 	}
 	if !back.Config.Attributes[1].Default.RawEquals(cty.NumberIntVal(3)) {
 		t.Errorf("default lost: %#v", back.Config.Attributes[1].Default)

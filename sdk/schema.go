@@ -61,6 +61,12 @@ type Attribute struct {
 	Optional    bool
 	// Sensitive values are marked and never logged or shown.
 	Sensitive bool
+	// Template says the plugin reads the string as a template of its own,
+	// filled in for each item (the http action's body). The host refuses
+	// message data (message, thread, contact, step) in it, so that what a
+	// buyer or a vendor wrote never becomes template code: the template's
+	// own fields are the way to reach them, escaped as it needs.
+	Template bool
 	// Default is used when an optional attribute is omitted; cty.NilVal for none.
 	Default cty.Value
 }
@@ -245,6 +251,9 @@ func (b *Block) validate(where string) error {
 		}
 		if a.Description == "" {
 			return fmt.Errorf("schema: %s has no description", at)
+		}
+		if a.Template && !a.Type.Equals(cty.String) {
+			return fmt.Errorf("schema: %s is a template, so its type must be string, not %s", at, a.Type.FriendlyName())
 		}
 		if a.Default != cty.NilVal {
 			if a.Required {

@@ -32,6 +32,9 @@ func TestSchemaValidate(t *testing.T) {
 		"bad default": {func(s *Schema) {
 			s.Config.Attributes[0] = Attribute{Name: "n", Type: cty.Number, Optional: true, Default: cty.StringVal("x"), Description: "N."}
 		}, "default is string"},
+		"template not a string": {func(s *Schema) {
+			s.Config.Attributes[0] = Attribute{Name: "n", Type: cty.Number, Optional: true, Template: true, Description: "N."}
+		}, "is a template, so its type must be string"},
 		"send without semantics": {func(s *Schema) { s.Channels[0].Capabilities.LookupSend = false }, "UnverifiableSend"},
 		"action with channels":   {func(s *Schema) { s.Kind = KindAction }, "no channels"},
 	}

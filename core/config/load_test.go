@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
 
 	"github.com/switchboard-hub/switchboard/sdk"
 )
@@ -373,4 +374,44 @@ func FuzzLoad(f *testing.F) {
 		}
 		Load(dir, Options{Channels: testChannels}) // must not panic
 	})
+}
+
+// fixedSchemas answers with the schemas it holds, by plugin name.
+type fixedSchemas map[string]*sdk.Schema
+
+func (f fixedSchemas) Schema(_ sdk.Kind, name string) (*sdk.Schema, error) {
+	if s, ok := f[name]; ok {
+		return s, nil
+	}
+	return nil, ErrNoSchema
+}
+
+// An argument a plugin reads as its own template takes no message data
+// through ${…}: a buyer's "{{" would become template code. Its other
+// arguments may.
+func TestTemplateArgumentsRefuseMessageData(t *testing.T) {
+	dir := t.TempDir()
+	src := `action "post" "crm" {}
+workflow "w" {
+  description = "d"
+  trigger {}
+  step "post" "ticket" {
+    body = "{{json .Message.Text}} from ${message.sender.name}"
+    note = "for ${contact.name}"
+  }
+}
+`
+	if err := os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	post := &sdk.Schema{Kind: sdk.KindAction, Name: "post", Version: "1.0.0", Description: "Posts.",
+		Arguments: sdk.Block{Attributes: []sdk.Attribute{
+			{Name: "body", Type: cty.String, Required: true, Template: true, Description: "Its template."},
+			{Name: "note", Type: cty.String, Optional: true, Description: "Plain text."},
+		}}}
+	_, diags := Load(dir, Options{Channels: testChannels, Schemas: fixedSchemas{"post": post}})
+	if len(diags) != 1 || diags[0].Subject == nil || diags[0].Subject.Start.Line != 6 || diags[0].Summary != "Message data in a template" ||
+		!strings.Contains(diags[0].Detail, "body is the post action's own template") {
+		t.Fatalf("diagnostics %v; want one error at line 6 about message data in body", diags)
+	}
 }

@@ -344,6 +344,36 @@ func (l *loader) decodeActionStep(w *Workflow, s *Step, b *hcl.Block, ctx *hcl.E
 	s.Arguments = rest
 	_, d := pluginconfig.Decode(rest, &schema.Arguments, ctx)
 	l.diags = append(l.diags, d...)
+	l.checkTemplates(s, rest, &schema.Arguments)
+}
+
+// messageData are the variables that carry what buyers and vendors wrote.
+var messageData = map[string]bool{VarMessage: true, VarThread: true, VarContact: true, VarStep: true}
+
+// checkTemplates refuses message data in the arguments a plugin reads as
+// templates of its own (sdk.Attribute.Template): filled in before the
+// plugin parses them, a buyer's "{{" would become template code.
+func (l *loader) checkTemplates(s *Step, args hcl.Body, b *sdk.Block) {
+	var names []hcl.AttributeSchema
+	for _, a := range b.Attributes {
+		if a.Template {
+			names = append(names, hcl.AttributeSchema{Name: a.Name})
+		}
+	}
+	if len(names) == 0 {
+		return
+	}
+	content, _, _ := args.PartialContent(&hcl.BodySchema{Attributes: names})
+	for _, a := range content.Attributes {
+		for _, t := range a.Expr.Variables() {
+			if !messageData[t.RootName()] {
+				continue
+			}
+			l.errorf(t.SourceRange().Ptr(), "Message data in a template",
+				"%s is the %s action's own template, filled in for each message; %s put into it with ${…} would become part of its code, and a \"{{\" a buyer wrote would break it. Use the fields the template offers instead (`switchboard plugins inspect %s` lists them), which the action escapes.",
+				a.Name, s.Kind, t.RootName(), s.Kind)
+		}
+	}
 }
 
 func (l *loader) actionTypes() []string {

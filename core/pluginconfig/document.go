@@ -175,6 +175,9 @@ func attributeTraits(a sdk.Attribute) string {
 	if a.Sensitive {
 		traits = append(traits, "sensitive")
 	}
+	if a.Template {
+		traits = append(traits, "the plugin's own template: no message data through ${…}")
+	}
 	return strings.Join(traits, ", ")
 }
 

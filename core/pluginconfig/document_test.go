@@ -195,7 +195,7 @@ Config:
     Key that signs posts.
 
 Arguments:
-  text      string, required
+  text      string, required, the plugin's own template: no message data through ${…}
     What to post.
   mentions  set of string, optional, default ["ops"]
     Who to mention.

@@ -85,7 +85,7 @@ func testAction() *sdk.Schema {
 		}},
 		Arguments: sdk.Block{
 			Attributes: []sdk.Attribute{
-				{Name: "text", Type: cty.String, Required: true, Description: "What to post."},
+				{Name: "text", Type: cty.String, Required: true, Template: true, Description: "What to post."},
 				{Name: "mentions", Type: cty.Set(cty.String), Optional: true, Default: cty.SetVal([]cty.Value{cty.StringVal("ops")}), Description: "Who to mention."},
 				{Name: "fields", Type: cty.Map(cty.String), Optional: true, Default: cty.MapVal(map[string]cty.Value{"Order id": cty.StringVal("none"), "shop": cty.StringVal("pl")}), Description: "Extra fields."},
 			},

@@ -93,6 +93,7 @@ func (a *action) Schema(context.Context) (*sdk.Schema, error) {
 					Name:        "body",
 					Type:        cty.String,
 					Required:    true,
+					Template:    true,
 					Description: "Request body: a Go text/template over .Message, .Thread, .Contact and .IdempotencyKey. Quote values for JSON with the json function: {{json .Message.Text}}.",
 				},
 				{

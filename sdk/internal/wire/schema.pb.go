@@ -357,7 +357,10 @@ type Attribute struct {
 	Optional    bool   `protobuf:"varint,5,opt,name=optional,proto3" json:"optional,omitempty"`
 	Sensitive   bool   `protobuf:"varint,6,opt,name=sensitive,proto3" json:"sensitive,omitempty"`
 	// Used when the attribute is omitted; must be of the attribute's type.
-	Default       *Value `protobuf:"bytes,7,opt,name=default,proto3" json:"default,omitempty"`
+	Default *Value `protobuf:"bytes,7,opt,name=default,proto3" json:"default,omitempty"`
+	// The plugin reads the string as a template of its own, filled in for
+	// each item: the host refuses message data in it (see sdk.Attribute).
+	Template      bool `protobuf:"varint,8,opt,name=template,proto3" json:"template,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -439,6 +442,13 @@ func (x *Attribute) GetDefault() *Value {
 		return x.Default
 	}
 	return nil
+}
+
+func (x *Attribute) GetTemplate() bool {
+	if x != nil {
+		return x.Template
+	}
+	return false
 }
 
 type NestedBlock struct {
@@ -721,7 +731,7 @@ const file_switchboard_plugin_v1_schema_proto_rawDesc = "" +
 	"\n" +
 	"attributes\x18\x02 \x03(\v2 .switchboard.plugin.v1.AttributeR\n" +
 	"attributes\x12:\n" +
-	"\x06blocks\x18\x03 \x03(\v2\".switchboard.plugin.v1.NestedBlockR\x06blocks\"\xe3\x01\n" +
+	"\x06blocks\x18\x03 \x03(\v2\".switchboard.plugin.v1.NestedBlockR\x06blocks\"\xff\x01\n" +
 	"\tAttribute\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
 	"\x04type\x18\x02 \x01(\tR\x04type\x12 \n" +
@@ -729,7 +739,8 @@ const file_switchboard_plugin_v1_schema_proto_rawDesc = "" +
 	"\brequired\x18\x04 \x01(\bR\brequired\x12\x1a\n" +
 	"\boptional\x18\x05 \x01(\bR\boptional\x12\x1c\n" +
 	"\tsensitive\x18\x06 \x01(\bR\tsensitive\x126\n" +
-	"\adefault\x18\a \x01(\v2\x1c.switchboard.plugin.v1.ValueR\adefault\"\xb9\x02\n" +
+	"\adefault\x18\a \x01(\v2\x1c.switchboard.plugin.v1.ValueR\adefault\x12\x1a\n" +
+	"\btemplate\x18\b \x01(\bR\btemplate\"\xb9\x02\n" +
 	"\vNestedBlock\x12\x1b\n" +
 	"\ttype_name\x18\x01 \x01(\tR\btypeName\x12D\n" +
 	"\anesting\x18\x02 \x01(\x0e2*.switchboard.plugin.v1.NestedBlock.NestingR\anesting\x122\n" +
