@@ -55,15 +55,19 @@ func (a *attempts) snapshot() map[string]int {
 // second) on the hub's clock, until ctx ends: a renewal that fails, or is
 // late, leaves three more chances before the lease runs out. A hub that
 // dies renews nothing, and its steps are taken over once their lease has
-// run out.
+// run out. Each round is due a period after the last one began, not after
+// it ended: a renewal that took long (or a clock that jumped meanwhile)
+// makes the next one come at once rather than a whole period late.
 func (h *Hub) renewAttempts(ctx context.Context) {
 	every := max(h.store.AttemptLease()/4, time.Second)
+	next := h.clock.Now().Add(every)
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-h.clock.After(every):
+		case <-h.clock.After(next.Sub(h.clock.Now())):
 		}
+		next = h.clock.Now().Add(every)
 		held := h.attempts.snapshot()
 		if len(held) == 0 {
 			continue
