@@ -63,9 +63,10 @@ type Attribute struct {
 	Sensitive bool
 	// Template says the plugin reads the string as a template of its own,
 	// filled in for each item (the http action's body). The host refuses
-	// message data (message, thread, contact, step) in it, so that what a
-	// buyer or a vendor wrote never becomes template code: the template's
-	// own fields are the way to reach them, escaped as it needs.
+	// message data (message, thread, contact) in it, so that what a buyer
+	// wrote never becomes template code: the template's own fields are the
+	// way to reach it, escaped as the template needs. Only a block's own
+	// attributes, not those of nested blocks, may be templates.
 	Template bool
 	// Default is used when an optional attribute is omitted; cty.NilVal for none.
 	Default cty.Value
@@ -278,6 +279,11 @@ func (b *Block) validate(where string) error {
 		}
 		if nb.MaxItems > 0 && nb.MinItems > nb.MaxItems {
 			return fmt.Errorf("schema: %s: min_items %d exceeds max_items %d", at, nb.MinItems, nb.MaxItems)
+		}
+		for _, a := range nb.Block.Attributes {
+			if a.Template {
+				return fmt.Errorf("schema: %s.%s: only a block's own attributes may be templates, not those of its nested blocks", at, a.Name)
+			}
 		}
 		if err := nb.Block.validate(at); err != nil {
 			return err

@@ -35,6 +35,11 @@ func TestSchemaValidate(t *testing.T) {
 		"template not a string": {func(s *Schema) {
 			s.Config.Attributes[0] = Attribute{Name: "n", Type: cty.Number, Optional: true, Template: true, Description: "N."}
 		}, "is a template, so its type must be string"},
+		"template in a nested block": {func(s *Schema) {
+			s.Config.Blocks = []NestedBlock{{TypeName: "part", Nesting: NestingList, Block: Block{Attributes: []Attribute{
+				{Name: "t", Type: cty.String, Optional: true, Template: true, Description: "T."},
+			}}}}
+		}, "only a block's own attributes may be templates"},
 		"send without semantics": {func(s *Schema) { s.Channels[0].Capabilities.LookupSend = false }, "UnverifiableSend"},
 		"action with channels":   {func(s *Schema) { s.Kind = KindAction }, "no channels"},
 	}

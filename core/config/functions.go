@@ -348,7 +348,21 @@ func typecheckTimeFunctions() map[string]function.Function {
 			Description: f.Description(),
 			Params:      params,
 			VarParam:    f.VarParam(),
-			Type:        function.StaticReturnType(ret),
+			Type: func(args []cty.Value) (cty.Type, error) {
+				// The optional moment of open_now and next_open: one at
+				// most, and a timestamp when written in place.
+				if extra := args[len(params):]; len(extra) > 0 {
+					if len(extra) > 1 {
+						return cty.NilType, function.NewArgErrorf(len(params)+1, "give the schedule and at most one moment")
+					}
+					if v := extra[0]; v.IsKnown() && !v.IsNull() && v.Type() == cty.String {
+						if _, err := momentOf(time.Time{}, extra); err != nil {
+							return cty.NilType, err
+						}
+					}
+				}
+				return ret, nil
+			},
 			Impl: func(_ []cty.Value, t cty.Type) (cty.Value, error) {
 				return cty.UnknownVal(t), nil
 			},

@@ -117,6 +117,26 @@ workflow "w" {
 }`,
 			want: []string{"reply_window is at least 1m"}, line: 5,
 		},
+		"a moment that is no timestamp": {
+			src: office + `
+workflow "w" {
+  description = "d"
+  trigger {}
+  condition = open_now(schedule.office, "yesterday")
+  step "tag" "t" { tags = ["x"] }
+}`,
+			want: []string{`"yesterday" is not an RFC 3339 timestamp`}, line: 10,
+		},
+		"two moments": {
+			src: office + `
+workflow "w" {
+  description = "d"
+  trigger {}
+  condition = open_now(schedule.office, message.received_at, message.received_at)
+  step "tag" "t" { tags = ["x"] }
+}`,
+			want: []string{"give the schedule and at most one moment"}, line: 10,
+		},
 		"unknown source": {
 			src: `
 workflow "w" {

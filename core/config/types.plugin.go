@@ -70,17 +70,18 @@ func isHexSHA256(s string) bool {
 	return true
 }
 
-// Plugin returns the plugin block for kind and name, or nil.
 // PinnedSHA256 is the sha256 a plugin's executable must have: its plugin
 // block's sha256, else the one the lock file (switchboard.lock.json)
-// recorded for it; "" when neither pins it.
+// recorded for the plugin directory's executable, unless the block points
+// at another (path); "" when nothing pins it.
 func (c *Config) PinnedSHA256(kind sdk.Kind, name string) string {
-	if p := c.Plugin(kind, name); p != nil && p.SHA256 != "" {
+	if p := c.Plugin(kind, name); p != nil && (p.SHA256 != "" || p.Path != "") {
 		return p.SHA256
 	}
 	return c.locked[kind.String()+"/"+name]
 }
 
+// Plugin returns the plugin block of that kind and name, or nil.
 func (c *Config) Plugin(kind sdk.Kind, name string) *Plugin {
 	for _, p := range c.Plugins {
 		if p.Kind == kind && p.Name == name {

@@ -347,8 +347,9 @@ func (l *loader) decodeActionStep(w *Workflow, s *Step, b *hcl.Block, ctx *hcl.E
 	l.checkTemplates(s, rest, &schema.Arguments)
 }
 
-// messageData are the variables that carry what buyers and vendors wrote.
-var messageData = map[string]bool{VarMessage: true, VarThread: true, VarContact: true, VarStep: true}
+// messageData are the variables that carry what buyers and marketplaces
+// wrote. (Earlier steps' outputs come from systems the seller configured.)
+var messageData = map[string]bool{VarMessage: true, VarThread: true, VarContact: true}
 
 // checkTemplates refuses message data in the arguments a plugin reads as
 // templates of its own (sdk.Attribute.Template): filled in before the
@@ -370,7 +371,7 @@ func (l *loader) checkTemplates(s *Step, args hcl.Body, b *sdk.Block) {
 				continue
 			}
 			l.errorf(t.SourceRange().Ptr(), "Message data in a template",
-				"%s is the %s action's own template, filled in for each message; %s put into it with ${…} would become part of its code, and a \"{{\" a buyer wrote would break it. Use the fields the template offers instead (`switchboard plugins inspect %s` lists them), which the action escapes.",
+				"%s is the %s action's own template, filled in for each message; %s put into it with ${…} would become part of its code, and a \"{{\" a buyer wrote would break it. Use the fields the template offers instead (`switchboard plugins inspect %s` describes them), which the action escapes.",
 				a.Name, s.Kind, t.RootName(), s.Kind)
 		}
 	}

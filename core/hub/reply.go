@@ -15,7 +15,8 @@ import (
 var ErrReplyInProgress = errors.New("a reply with this Idempotency-Key is being sent; ask again in a moment for its result")
 
 // replyLease is how long a manual reply being sent holds its key: longer
-// than a plugin call may take, so that it runs out only when its hub died.
+// than a plugin call may take (pluginhost's call deadline, a minute by
+// default), so that it runs out only when its hub died.
 const replyLease = 2 * time.Minute
 
 // Reply sends a person's reply into a thread through its connector, with

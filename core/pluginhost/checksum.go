@@ -32,7 +32,8 @@ type ChecksumError struct {
 
 func (e *ChecksumError) Error() string {
 	return fmt.Sprintf("plugin %s has sha256 %s, but the configuration pins %s; refusing to start it. "+
-		"Put back the pinned binary, or update sha256 if this build is the one you trust", e.Path, e.Actual, e.Pinned)
+		"Put back the pinned binary, or, if this build is the one you trust, update the pin: the plugin block's sha256, "+
+		"or the lock file (switchboard plugins lock)", e.Path, e.Actual, e.Pinned)
 }
 
 func decodePin(pin string) ([]byte, error) {

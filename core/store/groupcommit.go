@@ -7,6 +7,8 @@ import (
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
+
+	"github.com/hashicorp/go-hclog"
 )
 
 // maxGroup bounds how many write transactions one commit carries.
@@ -32,6 +34,7 @@ const maxGroup = 256
 type groupCommitter struct {
 	sess *session
 	d    *dialect
+	log  hclog.Logger // where a panicking transaction's stack goes
 	reqs chan *writeReq
 	// committed, when set, is called after every commit (from the loop;
 	// it must not block).
@@ -54,8 +57,8 @@ type writeReq struct {
 	done    chan struct{}
 }
 
-func newGroupCommitter(sess *session, d *dialect) *groupCommitter {
-	g := &groupCommitter{sess: sess, d: d, reqs: make(chan *writeReq, maxGroup),
+func newGroupCommitter(sess *session, d *dialect, log hclog.Logger) *groupCommitter {
+	g := &groupCommitter{sess: sess, d: d, log: log, reqs: make(chan *writeReq, maxGroup),
 		done: make(chan struct{}), stopped: make(chan struct{})}
 	go g.loop()
 	return g
@@ -160,7 +163,7 @@ func (g *groupCommitter) commitGroup(group []*writeReq) bool {
 			continue
 		}
 		t := &tx{q: g.sess.conn, sess: g.sess, d: g.d}
-		r.err = runRecovering(r.fn, t)
+		r.err = g.runRecovering(r.fn, t)
 		g.statements.Add(t.statements)
 		if r.err == nil {
 			r.written = t.written
@@ -190,11 +193,12 @@ func (g *groupCommitter) commitGroup(group []*writeReq) bool {
 // goroutine serves every caller, and one caller's bug must not stop the
 // store. A panic counts as having written, so that its group is rolled
 // back and its other members run again without it.
-func runRecovering(fn func(*tx) error, t *tx) (err error) {
+func (g *groupCommitter) runRecovering(fn func(*tx) error, t *tx) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			t.dirty = true
-			err = fmt.Errorf("the transaction panicked: %v\n%s", p, debug.Stack())
+			g.log.Error("a store transaction panicked; its caller gets an error", "panic", p, "stack", string(debug.Stack()))
+			err = fmt.Errorf("the transaction panicked: %v", p)
 		}
 	}()
 	return fn(t)

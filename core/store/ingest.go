@@ -166,7 +166,7 @@ func (s *sqlStore) ingest(ctx context.Context, t *tx, b IngestBatch, all []*inco
 		previous := make([]time.Time, len(fresh))
 		out = make([]Ingested, len(fresh))
 		for i, m := range fresh {
-			at := arrival(b, i)
+			at := arrival(b, len(fresh), i)
 			th := threads[m.thread]
 			th.touched = true
 			out[i] = Ingested{MessageID: m.id, ThreadID: th.id}
@@ -449,9 +449,10 @@ ON CONFLICT (id) DO UPDATE SET contact_id = excluded.contact_id, messages = excl
 	return nil
 }
 
-// arrival is when the i-th new message of a batch was received: a
-// nanosecond after the one before it (IngestBatch.ReceivedAt).
-func arrival(b IngestBatch, i int) time.Time { return b.ReceivedAt.Add(time.Duration(i)) }
+// arrival is when the i-th of a batch's n new messages was received: a
+// nanosecond after the one before it, the last at the batch's time
+// (IngestBatch.ReceivedAt).
+func arrival(b IngestBatch, n, i int) time.Time { return b.ReceivedAt.Add(-time.Duration(n - 1 - i)) }
 
 func (s *sqlStore) insertMessages(ctx context.Context, t *tx, b IngestBatch, fresh []*incoming, out []Ingested, previous []time.Time) error {
 	const cols = 14
@@ -464,7 +465,7 @@ func (s *sqlStore) insertMessages(ctx context.Context, t *tx, b IngestBatch, fre
 				dir = "outbound"
 			}
 			args = append(args, m.id, b.Connector, b.Account, m.external, m.channel, out[i].ThreadID, nullText(out[i].ContactID),
-				dir, "channel", m.automatic, stamp(m.msg.SentAt), stamp(arrival(b, i)), stamp(previous[i]), m.body)
+				dir, "channel", m.automatic, stamp(m.msg.SentAt), stamp(arrival(b, len(fresh), i)), stamp(previous[i]), m.body)
 		}
 		n, err := t.exec(ctx, `INSERT INTO messages (id, connector, account, external_id, channel, thread_id, contact_id,
     direction, origin, automatic, sent_at, received_at, contact_previous_at, body)

@@ -195,7 +195,7 @@ func openSQLite(ctx context.Context, rawURL string, opts Options) (*sqlStore, er
 		}
 	}
 	s := newSQLStore(db, reads, sqliteDialect(), opts)
-	s.writer, s.readers = newGroupCommitter(sess, s.d), readers
+	s.writer, s.readers = newGroupCommitter(sess, s.d, s.log), readers
 	if !memory {
 		cp, err := sql.Open("sqlite", path+common+"&_pragma=synchronous("+syncMode+")")
 		if err != nil {

@@ -188,10 +188,11 @@ type IngestBatch struct {
 	Messages  []sdk.Message
 	// Cursor to save with the messages; nil leaves the cursor as it is.
 	Cursor []byte
-	// ReceivedAt is when the batch arrived. Each new message of it is
-	// received a nanosecond after the one before it, so that their order
-	// survives: a person's answer and the buyer's next message in one poll
-	// are told apart (unless_answered, thread.answered).
+	// ReceivedAt is when the batch arrived. Its new messages are received
+	// a nanosecond apart, in order, the last at ReceivedAt, so that their
+	// order survives: a person's answer and the buyer's next message in one
+	// poll are told apart (unless_answered, thread.answered), and a reply
+	// recorded at that same moment comes after them all.
 	ReceivedAt time.Time
 }
 

@@ -346,7 +346,8 @@ func testIngestRulesRandom(t *testing.T, s store.Store) {
 }
 
 // In one batch each message is received a nanosecond after the one before
-// it, and each must see the messages before it in the batch.
+// it, the last at the batch's time, and each must see the messages before
+// it in the batch.
 func testIngestRulesInOneBatch(t *testing.T, s store.Store) {
 	events := []event{{0, "x", "robot", true}, {0, "x", "xena", false}, {0, "x", "xena", false}, {0, "y", "xena", true}, {0, "y", "yuri", false}}
 	var msgs []sdk.Message
@@ -364,7 +365,7 @@ func testIngestRulesInOneBatch(t *testing.T, s store.Store) {
 	m := newModel()
 	var want []workflow.Inbound
 	for i, sm := range msgs {
-		want = append(want, m.receive(sm, got[i].MessageID, t0.Add(time.Duration(i))))
+		want = append(want, m.receive(sm, got[i].MessageID, t0.Add(-time.Duration(len(msgs)-1-i))))
 	}
 	for i := range msgs {
 		in := inbound(t, s, got[i].MessageID)
