@@ -12,7 +12,6 @@ import (
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/function"
 
-	"github.com/switchboard-hub/switchboard/core/lockfile"
 	"github.com/switchboard-hub/switchboard/sdk"
 )
 
@@ -95,17 +94,13 @@ func Load(dir string, opts Options) (*Config, hcl.Diagnostics) {
 		Locals:    map[string]cty.Value{},
 		Channels:  map[string]*Channel{},
 	}}
+	// The lock file, read once, gives schemas and pins the executables
+	// whose schemas it holds.
+	lock := lockOf(dir)
 	if l.opts.Schemas == nil {
-		l.opts.Schemas = chain{LockSchemas(dir), &pluginSchemas{dir: opts.PluginDir, plugins: l.cfg.Plugin}}
+		l.opts.Schemas = chain{lock, &pluginSchemas{dir: opts.PluginDir, plugins: l.cfg.Plugin}}
 	}
-	// The lock file pins the executables whose schemas it holds (a lock
-	// file that cannot be read is reported when a schema is asked of it).
-	if f, err := lockfile.Read(filepath.Join(dir, lockfile.FileName)); err == nil {
-		l.cfg.locked = make(map[string]string, len(f.Plugins))
-		for _, e := range f.Plugins {
-			l.cfg.locked[e.Kind+"/"+e.Name] = e.SHA256
-		}
-	}
+	l.cfg.locked = lock.pins()
 	files, err := ConfigFiles(dir)
 	if err != nil {
 		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot read configuration directory", Detail: err.Error()}}

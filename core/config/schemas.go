@@ -20,7 +20,9 @@ import (
 // LockSchemas finds schemas in the lock file of dir (switchboard.lock.json),
 // which `switchboard plugins lock` writes, so that validate and test run
 // without starting plugins.
-func LockSchemas(dir string) SchemaSource {
+func LockSchemas(dir string) SchemaSource { return lockOf(dir) }
+
+func lockOf(dir string) *lockSchemas {
 	return &lockSchemas{path: filepath.Join(dir, lockfile.FileName)}
 }
 
@@ -34,15 +36,33 @@ type lockSchemas struct {
 // ErrNoSchema is returned for a plugin the source does not know.
 var ErrNoSchema = errors.New("no schema")
 
-func (s *lockSchemas) Schema(kind sdk.Kind, name string) (*sdk.Schema, error) {
+// read reads the lock file once; a directory without one has an empty one.
+func (s *lockSchemas) read() error {
 	s.once.Do(func() {
 		s.file, s.err = lockfile.Read(s.path)
 		if errors.Is(s.err, fs.ErrNotExist) {
 			s.file, s.err = &lockfile.File{}, nil
 		}
 	})
-	if s.err != nil {
-		return nil, s.err
+	return s.err
+}
+
+// pins returns the sha256 the lock file records for each executable, by
+// "kind/name"; nil when it cannot be read (Schema reports why).
+func (s *lockSchemas) pins() map[string]string {
+	if s.read() != nil {
+		return nil
+	}
+	out := make(map[string]string, len(s.file.Plugins))
+	for _, e := range s.file.Plugins {
+		out[e.Kind+"/"+e.Name] = e.SHA256
+	}
+	return out
+}
+
+func (s *lockSchemas) Schema(kind sdk.Kind, name string) (*sdk.Schema, error) {
+	if err := s.read(); err != nil {
+		return nil, err
 	}
 	if e, ok := s.file.Lookup(kind.String(), name); ok {
 		return e.Schema, nil

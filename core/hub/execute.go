@@ -159,11 +159,19 @@ func (h *Hub) lookup(ctx context.Context, g *generation, conn *pluginhost.Connec
 	return false, nil // at-least-once: send again with the same key
 }
 
+// capabilities are those of the message's channel (zero when it is not
+// known any more).
+func capabilities(g *generation, in *workflow.Inbound) sdk.Capabilities {
+	if ch := g.cfg.Channels[in.Message.Connector+"."+in.Message.Channel]; ch != nil {
+		return ch.Capabilities
+	}
+	return sdk.Capabilities{}
+}
+
 // atMostOnce reports whether the message's channel gives up a send it
 // cannot verify rather than send it twice.
 func atMostOnce(g *generation, in *workflow.Inbound) bool {
-	ch := g.cfg.Channels[in.Message.Connector+"."+in.Message.Channel]
-	return ch != nil && ch.Capabilities.UnverifiableSend == sdk.AtMostOnce
+	return capabilities(g, in).UnverifiableSend == sdk.AtMostOnce
 }
 
 // lookupDecides reports whether a lookup can change what happens to a send
@@ -171,8 +179,8 @@ func atMostOnce(g *generation, in *workflow.Inbound) bool {
 // out, or the channel would rather lose it than send it twice. Elsewhere it
 // is simply sent again with the same key.
 func lookupDecides(g *generation, in *workflow.Inbound) bool {
-	ch := g.cfg.Channels[in.Message.Connector+"."+in.Message.Channel]
-	return (ch != nil && ch.Capabilities.LookupSend) || atMostOnce(g, in)
+	c := capabilities(g, in)
+	return c.LookupSend || c.UnverifiableSend == sdk.AtMostOnce
 }
 
 // inDoubt reports whether a failed call may have done its work: the plugin
