@@ -63,6 +63,10 @@ type Options struct {
 	// Node names this hub among the nodes sharing a database, for leases.
 	// Default: host name, process id and a random suffix.
 	Node string
+	// WebhookMemory bounds the bytes of webhook bodies held at once; a
+	// request that would go past it is answered 503 with Retry-After.
+	// Default: DefaultWebhookMemory.
+	WebhookMemory int64
 }
 
 // generation is one configuration with its engine and plugins, swapped as
@@ -95,6 +99,8 @@ type Hub struct {
 	// inbound gathers the workers' loads of stored messages into shared
 	// read transactions.
 	inbound *batcher[string, *workflow.Inbound]
+	// bodies bounds the memory webhook bodies take.
+	bodies *bodyBudget
 	// attempts are the steps this hub's workers execute, renewed while
 	// they wait.
 	attempts attempts
@@ -130,6 +136,9 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Hub, error) {
 		host, _ := os.Hostname()
 		opts.Node = fmt.Sprintf("%s/%d/%08x", host, os.Getpid(), rand.Uint32())
 	}
+	if opts.WebhookMemory <= 0 {
+		opts.WebhookMemory = DefaultWebhookMemory
+	}
 	if opts.Plugins.Logger == nil {
 		opts.Plugins.Logger = opts.Logger.Named("plugin")
 	}
@@ -141,6 +150,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Hub, error) {
 		metrics:    newMetrics(opts.Registry),
 		outboxKick: make(chan struct{}, 1),
 		schedKick:  make(chan struct{}, 1),
+		bodies:     newBodyBudget(opts.WebhookMemory),
 	}
 	h.inbound = newBatcher(maxBatch, readsInFlight, h.store.Inbounds)
 	prev := opts.Plugins.OnRestart

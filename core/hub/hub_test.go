@@ -7,12 +7,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"sort"
 	"strings"
 	"sync"
 	"syscall"
@@ -974,6 +976,97 @@ func TestAWebhookAnsweredWithoutAStatusStoresItsMessages(t *testing.T) {
 	if err != nil || len(threads) != 1 || threads[0].ExternalID != "hook-hello" {
 		t.Fatalf("threads after a webhook answered 200: %+v, %v; want the message's", threads, err)
 	}
+}
+
+// Webhook bodies held at once are bounded: a request that would take them
+// past the bound is answered 503 with Retry-After and stores nothing, the
+// requests within it go on, and a body's bytes count again once its
+// request is answered.
+func TestWebhookBodiesHeldAtOnceAreBounded(t *testing.T) {
+	t.Parallel()
+	st, _ := openStore(t, store.Options{})
+	cfg := loadConfig(t, webhookDir, map[string]string{"hub.hcl": webhookConnector("http://127.0.0.1:1", "")})
+	const bound = 4096
+	h := newTestHub(t, cfg, Options{Store: st, Queue: JetStream(openQueue(t)), PluginDir: webhookDir, Clock: clock.NewFake(testStart), Node: "node", WebhookMemory: bound})
+	defer h.gen.Load().plugins.close()
+	body := func(id string, size int) []byte {
+		b, _ := json.Marshal(map[string]any{"id": id, "thread": "t-" + id, "text": strings.Repeat("x", size)})
+		return b
+	}
+	post := func(r io.Reader) *httptest.ResponseRecorder {
+		rec := httptest.NewRecorder()
+		h.Webhooks().ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/hooks/webhook/shop", r))
+		return rec
+	}
+	// A slow vendor: 3,000 bytes of its body come, then the rest waits.
+	slow := body("slow", 3200)
+	rest := make(chan struct{})
+	counted := make(chan struct{})
+	slowDone := make(chan *httptest.ResponseRecorder)
+	go func() {
+		slowDone <- post(&stallingReader{head: slow[:3000], tail: slow[3000:], counted: counted, rest: rest})
+	}()
+	<-counted
+	busy := post(bytes.NewReader(body("quick", 1500)))
+	if busy.Code != http.StatusServiceUnavailable || busy.Header().Get("Retry-After") == "" {
+		t.Fatalf("a body past the bound: %d, Retry-After %q; want 503 with Retry-After", busy.Code, busy.Header().Get("Retry-After"))
+	}
+	if small := post(bytes.NewReader(body("small", 200))); small.Code != http.StatusOK {
+		t.Errorf("a body within the bound while the slow one is read: %d %s", small.Code, small.Body)
+	}
+	close(rest)
+	if rec := <-slowDone; rec.Code != http.StatusOK {
+		t.Fatalf("the slow body: %d %s", rec.Code, rec.Body)
+	}
+	// Every byte is given back: the refused body now fits, and so does one
+	// nearly as large as the bound.
+	if again := post(bytes.NewReader(body("quick", 1500))); again.Code != http.StatusOK {
+		t.Errorf("the refused body, sent again: %d %s", again.Code, again.Body)
+	}
+	if large := post(bytes.NewReader(body("large", bound-100))); large.Code != http.StatusOK {
+		t.Errorf("a body nearly as large as the bound: %d %s", large.Code, large.Body)
+	}
+	threads, err := st.Threads(context.Background(), store.ThreadFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, th := range threads {
+		got = append(got, th.ExternalID)
+	}
+	sort.Strings(got)
+	if want := []string{"t-large", "t-quick", "t-slow", "t-small"}; !slices.Equal(got, want) {
+		t.Errorf("threads stored: %v, want %v", got, want)
+	}
+}
+
+// stallingReader gives its head, then closes counted once that is read
+// (the next Read comes only after the head is counted) and waits for rest
+// before it gives its tail.
+type stallingReader struct {
+	head, tail []byte
+	counted    chan struct{}
+	rest       chan struct{}
+	waited     bool
+}
+
+func (r *stallingReader) Read(p []byte) (int, error) {
+	if len(r.head) > 0 {
+		n := copy(p, r.head)
+		r.head = r.head[n:]
+		return n, nil
+	}
+	if !r.waited {
+		r.waited = true
+		close(r.counted)
+		<-r.rest
+	}
+	if len(r.tail) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, r.tail)
+	r.tail = r.tail[n:]
+	return n, nil
 }
 
 // A worker whose reply waits for the shop longer than the attempt lease

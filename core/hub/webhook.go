@@ -19,6 +19,8 @@ const MaxWebhookBody = 10 << 20
 // and parses the request, the hub stores what it found, and only then
 // answers the vendor. A request the hub could not store is answered 503,
 // so that the vendor delivers it again; nothing is acknowledged and lost.
+// So is one whose body would take the bodies held at once past
+// Options.WebhookMemory.
 func (h *Hub) Webhooks() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rest := strings.TrimPrefix(r.URL.Path, "/hooks/")
@@ -32,11 +34,18 @@ func (h *Hub) Webhooks() http.Handler {
 			http.Error(w, "no connector "+typ+" "+account+" is configured", http.StatusNotFound)
 			return
 		}
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxWebhookBody))
+		held := h.bodies.reader(http.MaxBytesReader(w, r.Body, MaxWebhookBody))
+		defer held.release()
+		body, err := io.ReadAll(held)
 		var tooLarge *http.MaxBytesError
 		switch {
 		case errors.As(err, &tooLarge):
 			http.Error(w, "body larger than 10 MiB", http.StatusRequestEntityTooLarge)
+			return
+		case errors.Is(err, errWebhooksBusy):
+			h.log.Warn("webhook refused: the hub holds as many webhook bodies as it may; the vendor will retry", "connector", typ, "account", account)
+			w.Header().Set("Retry-After", "1")
+			http.Error(w, errWebhooksBusy.Error(), http.StatusServiceUnavailable)
 			return
 		case err != nil:
 			http.Error(w, "body unreadable: "+err.Error(), http.StatusBadRequest)
