@@ -98,14 +98,17 @@ func (h *Hub) run(ctx context.Context, st *store.Step) error {
 // earlier attempt may have sent (its worker died after the reply's claim was
 // granted) is first looked up, so that it is not sent twice; one whose
 // earlier attempt died before its claim never reached the connector, and
-// goes out as any other. A send that the plugin's crash leaves in doubt is
-// left attempted for a later lookup (leaveInDoubt) where one can decide.
+// goes out as any other. So is a reply retried after an attempt that
+// failed, where the connector can tell: a vendor may have taken a send it
+// answered with an error (a timeout, say). A send that the plugin's crash
+// leaves in doubt is left attempted for a later lookup (leaveInDoubt) where
+// one can decide.
 func (h *Hub) send(ctx context.Context, g *generation, st *store.Step, in *workflow.Inbound, reply *sdk.OutboundMessage, maybeSent bool) error {
 	conn, ok := g.plugins.connector(in.Message.Connector, in.Message.Account)
 	if !ok {
 		return h.fail(ctx, st, sdk.Permanent(fmt.Errorf("no connector %q %q is configured any more", in.Message.Connector, in.Message.Account)))
 	}
-	if st.WasAttempted && maybeSent {
+	if maybeSent && (st.WasAttempted || st.Retried && capabilities(g, in).LookupSend) {
 		done, err := h.lookup(ctx, g, conn, st, in, reply)
 		if done || err != nil {
 			return err
@@ -129,9 +132,11 @@ func (h *Hub) send(ctx context.Context, g *generation, st *store.Step, in *workf
 	return h.finish(ctx, st, store.Result{Kind: store.ResultSent, At: at, ExternalID: res.ExternalID, Reply: reply})
 }
 
-// lookup asks the connector about a send attempted before a crash. It
-// reports done when the step is settled (sent, or given up under
-// at-most-once delivery).
+// lookup asks the connector about a send attempted before a crash, or
+// retried after an error. It reports done when the step is settled (sent,
+// or, after a crash, given up under at-most-once delivery): a retry the
+// connector cannot tell about is sent again, as the connector's error said
+// it failed.
 func (h *Hub) lookup(ctx context.Context, g *generation, conn *pluginhost.Connector, st *store.Step, in *workflow.Inbound, reply *sdk.OutboundMessage) (bool, error) {
 	res, err := conn.LookupSend(ctx, sdk.LookupRequest{IdempotencyKey: st.Key, Channel: reply.Channel, Thread: reply.Thread})
 	if err != nil && sdk.KindOf(err) != sdk.KindPermanent && lookupDecides(g, in) {
@@ -151,7 +156,7 @@ func (h *Hub) lookup(ctx context.Context, g *generation, conn *pluginhost.Connec
 	case sdk.LookupNotSent:
 		return false, nil
 	}
-	if atMostOnce(g, in) {
+	if atMostOnce(g, in) && st.WasAttempted {
 		const reason = "at-most-once: an earlier attempt, cut short by a crash, may have sent it and the connector cannot tell"
 		h.metrics.stepSkipped(st.Workflow, reason)
 		return true, h.finish(ctx, st, store.Result{Kind: store.ResultSkipped, At: h.clock.Now(), Reason: reason})

@@ -213,6 +213,22 @@ func stepState(t *testing.T, path, key string) (state, reason string) {
 	return state, reason
 }
 
+// onlyStep reads the key and state of the one step stored; ok is false
+// while there is not exactly one.
+func onlyStep(t *testing.T, path string) (key, state string, ok bool) {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	n := 0
+	if err := db.QueryRow("SELECT COUNT(*), COALESCE(MIN(key), ''), COALESCE(MIN(state), '') FROM steps").Scan(&n, &key, &state); err != nil {
+		t.Fatalf("steps: %v", err)
+	}
+	return key, state, n == 1
+}
+
 // attemptedAt reads when a step was last begun or renewed.
 func attemptedAt(t *testing.T, path, key string) time.Time {
 	t.Helper()
@@ -918,6 +934,78 @@ func TestASendCutShortByAPluginCrash(t *testing.T) {
 			}
 			if got := sink.withKey(key); len(got) != tc.sent || len(sink.requests()) != tc.sent {
 				t.Errorf("the sink got %+v, want %d requests with key %s", sink.requests(), tc.sent, key)
+			}
+		})
+	}
+}
+
+// A reply retried after a send that failed is looked up first where the
+// connector can tell: a vendor may have taken a send whose answer never
+// came. So is a dead letter retried by an operator. A retry the connector
+// cannot tell about is sent again, even at most once: the connector said
+// it failed.
+func TestARetriedSendIsLookedUpFirst(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, text string
+		failed     store.StepState // after the first send
+		delivery   sdk.Delivery
+	}{
+		// The vendor took it; its answer timed out, and a retry is due.
+		{"retry", "vendor-timeout", store.StepRetrying, sdk.AtLeastOnce},
+		// The vendor took it; its answer was a fault, and an operator
+		// retries the dead letter.
+		{"dead letter retried", "vendor-fault", store.StepDead, sdk.AtLeastOnce},
+		// The send failed; the connector cannot tell about it.
+		{"retry the connector cannot tell about", "fail-once", store.StepRetrying, sdk.AtMostOnce},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			st, path := openStore(t, store.Options{})
+			clk := clock.NewFake(testStart)
+			cfg := loadConfig(t, testPluginDir, map[string]string{"hub.hcl": `connector "testconn" "acct" {}
+workflow "ack" {
+  description = "Reply to the message posted, not to those polled"
+  trigger {}
+  condition   = message.external_id == "hook-hello"
+  step "reply" "ack" { text = "` + tc.text + `" }
+}
+`})
+			cfg.Channels["testconn.test"].Capabilities.LookupSend = true
+			cfg.Channels["testconn.test"].Capabilities.UnverifiableSend = tc.delivery
+			h := newTestHub(t, cfg, Options{Store: st, Queue: JetStream(openQueue(t)), PluginDir: testPluginDir, Clock: clk, Node: "node"})
+			h.run(t)
+			rec := httptest.NewRecorder()
+			h.Webhooks().ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/hooks/testconn/acct", strings.NewReader("hello")))
+			if rec.Code != http.StatusOK {
+				t.Fatalf("webhook: %d %s", rec.Code, rec.Body)
+			}
+			var key string
+			eventually(t, "the send to fail", func() bool {
+				k, state, ok := onlyStep(t, path)
+				key = k
+				return ok && state == string(tc.failed)
+			})
+			if tc.failed == store.StepDead {
+				if err := h.RetryDead(ctx, key); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var state, reason string
+			drive(t, clk, 5*time.Second, "the step to be settled", func() bool {
+				state, reason = stepState(t, path, key)
+				return state == string(store.StepDone) || state == string(store.StepDead) || state == string(store.StepSkipped)
+			})
+			if state != string(store.StepDone) {
+				t.Fatalf("step %s (%q); want done", state, reason)
+			}
+			_, msgs, err := st.Thread(ctx, threadOf(t, st, "hook-hello"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(msgs) != 2 || msgs[1].ExternalID != "sent-"+key {
+				t.Errorf("thread's messages %+v; want the reply with the vendor's id sent-%s", msgs, key)
 			}
 		})
 	}

@@ -275,6 +275,7 @@ func (s *sqlStore) BeginAttempt(ctx context.Context, key string, now time.Time) 
 		if n != 1 {
 			return errConflict
 		}
+		st.Retried = st.State == StepQueued && st.Attempts > 0
 		st.State, st.Attempts, st.WasAttempted, st.UpdatedAt, st.Inbound = StepAttempted, st.Attempts+1, was, now, in
 		step = &st.Step
 		return nil

@@ -79,7 +79,9 @@ type Store interface {
 	// ErrStepHeld, and the caller should try again after the lease. A
 	// finished step (or one not queued) is ErrNotClaimable. A step attempted
 	// longer ago — its worker died — is returned with WasAttempted set, so
-	// that the caller asks the connector (LookupSend) before sending again.
+	// that the caller asks the connector (LookupSend) before sending again;
+	// a queued step attempted before (retried after an error) with Retried
+	// set.
 	// The step comes with its message, thread and contact as they are now
 	// (Step.Inbound), read in the same transaction.
 	BeginAttempt(ctx context.Context, key string, now time.Time) (*Step, error)
@@ -234,10 +236,15 @@ type Step struct {
 	State        StepState
 	Attempts     int
 	WasAttempted bool
-	RetryAt      time.Time
-	LastError    string
-	ExternalID   string
-	UpdatedAt    time.Time
+	// Retried: BeginAttempt took the step from the queue after an earlier
+	// attempt that did not finish it (it failed and was retried, it was a
+	// dead letter retried, or it waited), so that the caller may ask the
+	// connector whether a failed attempt sent it after all.
+	Retried    bool
+	RetryAt    time.Time
+	LastError  string
+	ExternalID string
+	UpdatedAt  time.Time
 	// Inbound is the step's message with its thread and contact as they
 	// are now; only BeginAttempt fills it in.
 	Inbound *workflow.Inbound

@@ -85,8 +85,8 @@ func testPlanBeginsDue(t *testing.T, s store.Store) {
 	diff(t, "outbox after the retry", []string{"steps " + steps[0].Key + "/1 " + steps[0].Key}, outboxOf(drain(t, s)))
 	st, err := s.BeginAttempt(ctx(t), steps[0].Key, at(2*time.Minute))
 	must(t, "BeginAttempt of the retried step", err)
-	if st.Attempts != 2 || st.WasAttempted {
-		t.Errorf("retried step: %d attempts, was attempted %t; want 2, false", st.Attempts, st.WasAttempted)
+	if st.Attempts != 2 || st.WasAttempted || !st.Retried {
+		t.Errorf("retried step: %d attempts, was attempted %t, retried %t; want 2, false, true", st.Attempts, st.WasAttempted, st.Retried)
 	}
 }
 
@@ -349,7 +349,7 @@ func testBeginAttemptLease(t *testing.T, s store.Store) {
 			_, key := queuedStep(t, s, "lease", strings.ReplaceAll(c.name, " ", "_"))
 			first, err := s.BeginAttempt(ctx(t), key, t0)
 			must(t, "first BeginAttempt", err)
-			if first.WasAttempted || first.Attempts != 1 || first.State != store.StepAttempted {
+			if first.WasAttempted || first.Retried || first.Attempts != 1 || first.State != store.StepAttempted {
 				t.Fatalf("first attempt: %+v", first)
 			}
 			st, err := s.BeginAttempt(ctx(t), key, t0.Add(c.after))
@@ -357,8 +357,8 @@ func testBeginAttemptLease(t *testing.T, s store.Store) {
 			if c.want != nil {
 				return
 			}
-			if st.WasAttempted != c.was || st.Attempts != c.attempts || !st.UpdatedAt.Equal(t0.Add(c.after)) {
-				t.Errorf("taken over: was attempted %t, attempts %d, updated %s; want %t, %d, %s", st.WasAttempted, st.Attempts, st.UpdatedAt, c.was, c.attempts, t0.Add(c.after))
+			if st.WasAttempted != c.was || st.Retried || st.Attempts != c.attempts || !st.UpdatedAt.Equal(t0.Add(c.after)) {
+				t.Errorf("taken over: was attempted %t, retried %t, attempts %d, updated %s; want %t, false, %d, %s", st.WasAttempted, st.Retried, st.Attempts, st.UpdatedAt, c.was, c.attempts, t0.Add(c.after))
 			}
 			// The new holder has a lease of its own.
 			_, err = s.BeginAttempt(ctx(t), key, t0.Add(c.after+lease/2))
@@ -611,8 +611,8 @@ func testRetryDead(t *testing.T, s store.Store) {
 	diff(t, "stats", store.Stats{QueuedSteps: 1}, stats(t, s))
 	st, err := s.BeginAttempt(ctx(t), key, now)
 	must(t, "BeginAttempt after RetryDead", err)
-	if st.Attempts != 2 {
-		t.Errorf("attempts %d, want 2", st.Attempts)
+	if st.Attempts != 2 || !st.Retried {
+		t.Errorf("attempts %d, retried %t; want 2, true", st.Attempts, st.Retried)
 	}
 	err = s.RetryDead(ctx(t), key, now)
 	wantErr(t, "RetryDead of an attempted step", err, store.ErrNotClaimable)

@@ -103,6 +103,35 @@ func (c *conn) Send(ctx context.Context, items []sdk.SendItem) ([]sdk.SendResult
 			return nil, ctx.Err()
 		case "exit":
 			os.Exit(1)
+		case "vendor-timeout", "vendor-fault":
+			// The vendor takes it, but its answer never comes, or is an
+			// error that the host takes as permanent.
+			sent := "sent/" + it.IdempotencyKey
+			if _, ok, err := c.state.Get(ctx, sent); err != nil {
+				return nil, err
+			} else if ok {
+				out[i].Err = sdk.Permanent(fmt.Errorf("sent twice"))
+				continue
+			}
+			if err := c.state.Put(ctx, sent, []byte("1")); err != nil {
+				return nil, err
+			}
+			out[i].Err = fmt.Errorf("vendor timed out")
+			if it.Message.Text == "vendor-fault" {
+				out[i].Err = sdk.Permanent(fmt.Errorf("vendor fault"))
+			}
+		case "fail-once": // fails, and is sent when tried again
+			failed := "failed/" + it.IdempotencyKey
+			if _, ok, err := c.state.Get(ctx, failed); err != nil {
+				return nil, err
+			} else if !ok {
+				if err := c.state.Put(ctx, failed, []byte("1")); err != nil {
+					return nil, err
+				}
+				out[i].Err = fmt.Errorf("vendor busy")
+				continue
+			}
+			out[i] = sdk.SendResult{ExternalID: "sent-" + it.IdempotencyKey}
 		case "permanent":
 			out[i].Err = sdk.Permanent(fmt.Errorf("recipient does not exist"))
 		case "ratelimit":
@@ -114,7 +143,14 @@ func (c *conn) Send(ctx context.Context, items []sdk.SendItem) ([]sdk.SendResult
 	return out, nil
 }
 
-func (c *conn) LookupSend(context.Context, sdk.LookupRequest) (*sdk.LookupResult, error) {
+// LookupSend knows the sends the vendor took without answering; of others
+// it cannot tell.
+func (c *conn) LookupSend(ctx context.Context, req sdk.LookupRequest) (*sdk.LookupResult, error) {
+	if _, ok, err := c.state.Get(ctx, "sent/"+req.IdempotencyKey); err != nil {
+		return nil, err
+	} else if ok {
+		return &sdk.LookupResult{Outcome: sdk.LookupSent, ExternalID: "sent-" + req.IdempotencyKey}, nil
+	}
 	return &sdk.LookupResult{Outcome: sdk.LookupUnknown}, nil
 }
 
