@@ -182,6 +182,76 @@ func TestGroupCommitKeepsAGroupWhenAFailureWroteNothing(t *testing.T) {
 	}
 }
 
+// TestGroupCommitFailsEveryMemberWhenTheCommitFails: a COMMIT that fails
+// (here a deferred foreign key that one member broke) fails every member of
+// the group, leaves nothing of any, and leaves the writer ready for the
+// next transaction.
+func TestGroupCommitFailsEveryMemberWhenTheCommitFails(t *testing.T) {
+	ctx := context.Background()
+	s := scratchStore(t)
+	if err := s.write(ctx, "create", false, func(t *tx) error {
+		_, err := t.exec(ctx, "CREATE TABLE child (parent INTEGER REFERENCES scratch (n) DEFERRABLE INITIALLY DEFERRED)")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	gate, holding := make(chan struct{}), make(chan struct{})
+	errs := make([]error, 4)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		errs[0] = s.write(ctx, "hold", false, func(t *tx) error {
+			close(holding)
+			<-gate
+			_, err := t.exec(ctx, "INSERT INTO scratch (n) VALUES (?)", 1)
+			return err
+		})
+	})
+	<-holding
+	for i := 1; i < len(errs); i++ {
+		wg.Go(func() {
+			errs[i] = s.write(ctx, "member", false, func(t *tx) error {
+				if i == 2 { // a child of no parent: refused only at COMMIT
+					_, err := t.exec(ctx, "INSERT INTO child (parent) VALUES (?)", -1)
+					return err
+				}
+				_, err := t.exec(ctx, "INSERT INTO scratch (n) VALUES (?)", 10+i)
+				return err
+			})
+		})
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for len(s.writer.reqs) < len(errs)-1 {
+		if time.Now().After(deadline) {
+			t.Fatal("the transactions did not queue")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	close(gate)
+	wg.Wait()
+	// The holder commits alone, before the others queued; the three after
+	// it make one group, whose commit fails.
+	if errs[0] != nil {
+		t.Errorf("the first transaction, alone in its commit: %v", errs[0])
+	}
+	for i, err := range errs[1:] {
+		if err == nil || !strings.Contains(err.Error(), "commit: ") || !strings.Contains(err.Error(), "FOREIGN KEY") {
+			t.Errorf("member %d of the group whose commit failed: %v; want the commit's error", i+1, err)
+		}
+	}
+	var scratch, children int
+	if err := s.write(ctx, "count", false, func(t *tx) error {
+		if err := t.queryRow(ctx, "SELECT COUNT(*) FROM scratch").Scan(&scratch); err != nil {
+			return err
+		}
+		return t.queryRow(ctx, "SELECT COUNT(*) FROM child").Scan(&children)
+	}); err != nil {
+		t.Fatalf("a transaction after the failed commit: %v", err)
+	}
+	if scratch != 1 || children != 0 {
+		t.Errorf("after the failed commit: %d scratch rows and %d children; want only the first transaction's row", scratch, children)
+	}
+}
+
 // scratchStore opens a SQLite store with a table of its own, scratch (n),
 // closed when the test ends.
 func scratchStore(t *testing.T) *sqlStore {
