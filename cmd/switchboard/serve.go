@@ -135,7 +135,8 @@ func serveCmd(args []string, stdout, stderr io.Writer) error {
 	// The API reads the tokens of the configuration in force, so that a
 	// reload rotates them.
 	tokens := func() []string { return h.Config().Hub.APITokens }
-	mux.Handle("/", api.Handler(api.Options{Hub: h, Store: st, Tokens: tokens, Registry: reg, Logger: logger.Named("api"),
+	metricsTokens := func() []string { return h.Config().Hub.MetricsTokens }
+	mux.Handle("/", api.Handler(api.Options{Hub: h, Store: st, Tokens: tokens, MetricsTokens: metricsTokens, Registry: reg, Logger: logger.Named("api"),
 		Now: clk.Now, Ready: func(ctx context.Context) error {
 			if !q.Ready() {
 				return errors.New("the queue is not connected")

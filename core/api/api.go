@@ -1,7 +1,8 @@
 // Package api serves the hub's HTTP API v1 (JSON; described in
 // docs/openapi.yaml): threads and their messages, manual replies, workflows
 // (list, enable, disable), explanations, dead letters, health and metrics.
-// Every /v1 route needs a bearer token from the hub block's api_tokens.
+// Every /v1 route needs a bearer token from the hub block's api_tokens;
+// /metrics needs one of its metrics_tokens when it sets any.
 package api
 
 import (
@@ -32,8 +33,11 @@ type Options struct {
 	// /v1 request, so a reload that changes api_tokens applies to the next
 	// request; serve passes the hub's current configuration. Nil, or no
 	// tokens, answers 401 to every /v1 request.
-	Tokens   func() []string
-	Registry *prometheus.Registry
+	Tokens func() []string
+	// MetricsTokens returns the bearer tokens /metrics accepts, called for
+	// every scrape; nil, or no tokens, serves /metrics to anyone.
+	MetricsTokens func() []string
+	Registry      *prometheus.Registry
 	// Ready reports whether the hub can take work (store and queue up).
 	Ready  func(context.Context) error
 	Logger hclog.Logger
@@ -55,7 +59,13 @@ func Handler(o Options) http.Handler {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
 	mux.HandleFunc("GET /readyz", a.ready)
-	mux.Handle("GET /metrics", promhttp.HandlerFor(o.Registry, promhttp.HandlerOpts{}))
+	metrics := promhttp.HandlerFor(o.Registry, promhttp.HandlerOpts{})
+	mux.Handle("GET /metrics", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if tokens := tokensOf(o.MetricsTokens); len(tokens) > 0 && !authorized(w, r, tokens, "metrics_tokens") {
+			return
+		}
+		metrics.ServeHTTP(w, r)
+	}))
 	v1 := http.NewServeMux()
 	v1.HandleFunc("GET /v1/threads", a.threads)
 	v1.HandleFunc("GET /v1/threads/{id}", a.thread)
@@ -66,40 +76,46 @@ func Handler(o Options) http.Handler {
 	v1.HandleFunc("GET /v1/messages/{id}/explanation", a.explanation)
 	v1.HandleFunc("GET /v1/dead-letters", a.deadLetters)
 	v1.HandleFunc("POST /v1/dead-letters/{key}/retry", a.retryDead)
-	mux.Handle("/v1/", a.auth(v1))
+	mux.Handle("/v1/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if authorized(w, r, tokensOf(o.Tokens), "api_tokens") {
+			v1.ServeHTTP(w, r)
+		}
+	}))
 	return mux
 }
 
 type api struct{ o Options }
 
-// auth accepts a request whose bearer token matches one of the current
-// tokens. Comparing digests keeps the time independent of where a guess
-// differs and of the tokens' lengths.
-func (a *api) auth(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		scheme, given, _ := strings.Cut(r.Header.Get("Authorization"), " ")
-		if !strings.EqualFold(scheme, "Bearer") || given == "" {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="switchboard"`)
-			writeError(w, http.StatusUnauthorized, "send Authorization: Bearer <token>, a token from the hub block's api_tokens")
-			return
-		}
-		sum := sha256.Sum256([]byte(given))
-		var tokens []string
-		if a.o.Tokens != nil {
-			tokens = a.o.Tokens()
-		}
-		match := 0
-		for _, t := range tokens {
-			s := sha256.Sum256([]byte(t))
-			match |= subtle.ConstantTimeCompare(sum[:], s[:])
-		}
-		if match != 1 {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="switchboard", error="invalid_token"`)
-			writeError(w, http.StatusUnauthorized, "the token is not one of the hub's api_tokens")
-			return
-		}
-		next.ServeHTTP(w, r)
-	})
+func tokensOf(f func() []string) []string {
+	if f == nil {
+		return nil
+	}
+	return f()
+}
+
+// authorized reports whether the request's bearer token is one of tokens,
+// the hub block's attribute named attr; if not, it answers 401. Comparing
+// digests keeps the time independent of where a guess differs and of the
+// tokens' lengths.
+func authorized(w http.ResponseWriter, r *http.Request, tokens []string, attr string) bool {
+	scheme, given, _ := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !strings.EqualFold(scheme, "Bearer") || given == "" {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="switchboard"`)
+		writeError(w, http.StatusUnauthorized, "send Authorization: Bearer <token>, a token from the hub block's "+attr)
+		return false
+	}
+	sum := sha256.Sum256([]byte(given))
+	match := 0
+	for _, t := range tokens {
+		s := sha256.Sum256([]byte(t))
+		match |= subtle.ConstantTimeCompare(sum[:], s[:])
+	}
+	if match != 1 {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="switchboard", error="invalid_token"`)
+		writeError(w, http.StatusUnauthorized, "the token is not one of the hub's "+attr)
+		return false
+	}
+	return true
 }
 
 func (a *api) ready(w http.ResponseWriter, r *http.Request) {

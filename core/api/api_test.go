@@ -243,7 +243,8 @@ func newEnv(t *testing.T) *env {
 	done := make(chan error, 1)
 	go func() { done <- h.Run(ctx) }()
 	e.srv = httptest.NewServer(api.Handler(api.Options{
-		Hub: h, Store: st, Tokens: func() []string { return h.Config().Hub.APITokens }, Registry: e.reg, Logger: logger.Named("api"), Now: e.clock.Now,
+		Hub: h, Store: st, Tokens: func() []string { return h.Config().Hub.APITokens },
+		MetricsTokens: func() []string { return h.Config().Hub.MetricsTokens }, Registry: e.reg, Logger: logger.Named("api"), Now: e.clock.Now,
 		Ready: func(context.Context) error {
 			if err := e.ready.Load(); err != nil {
 				return *err
@@ -915,6 +916,56 @@ func TestTokensFollowReload(t *testing.T) {
 		if got := status(tok); got != want {
 			t.Errorf("after removing %s: %s answered %d, want %d", token, tok, got, want)
 		}
+	}
+}
+
+// TestMetricsTokens: with metrics_tokens set, /metrics needs one of them,
+// and an API token is not one; a reload sets and removes them.
+func TestMetricsTokens(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	const scrape = "scrape-token-0123456789abcdef"
+	status := func(authorization string) (int, string) {
+		t.Helper()
+		headers := map[string]string{}
+		if authorization != "" {
+			headers["Authorization"] = authorization
+		}
+		r := e.do(t, http.MethodGet, "/metrics", "", headers)
+		msg := ""
+		if r.status == http.StatusUnauthorized {
+			msg = r.errorText(t)
+		}
+		return r.status, msg
+	}
+	reload := func(extra string) {
+		t.Helper()
+		hcl := strings.Replace(fmt.Sprintf(hubConfig, token, otherToken, e.shop.srv.URL), "hub {\n", "hub {\n"+extra, 1)
+		writeFile(t, e.dir, "hub.hcl", hcl)
+		if err := e.hub.Reload(context.Background(), e.load(t)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, _ := status(""); got != http.StatusOK {
+		t.Fatalf("/metrics without metrics_tokens, without a token: %d", got)
+	}
+	reload(fmt.Sprintf("  metrics_tokens = [%q]\n", scrape))
+	for _, tc := range []struct {
+		authorization string
+		want          int
+		msg           string
+	}{
+		{"", http.StatusUnauthorized, "send Authorization: Bearer <token>, a token from the hub block's metrics_tokens"},
+		{"Bearer " + token, http.StatusUnauthorized, "the token is not one of the hub's metrics_tokens"},
+		{"Bearer " + scrape, http.StatusOK, ""},
+	} {
+		if got, msg := status(tc.authorization); got != tc.want || msg != tc.msg {
+			t.Errorf("/metrics with %q: %d %q, want %d %q", tc.authorization, got, msg, tc.want, tc.msg)
+		}
+	}
+	reload("")
+	if got, _ := status(""); got != http.StatusOK {
+		t.Errorf("/metrics after metrics_tokens were removed, without a token: %d", got)
 	}
 }
 

@@ -59,6 +59,9 @@ type Hub struct {
 	// the /v1 API answers 401 to everyone (webhooks, health and metrics
 	// need no token).
 	APITokens []string
+	// MetricsTokens, when there are any, are the bearer tokens /metrics
+	// accepts; with none, /metrics needs no token.
+	MetricsTokens []string
 	// PollInterval is how long connectors rest between polls; 0 is 30s.
 	PollInterval time.Duration
 }

@@ -18,6 +18,7 @@ var hubSchema = &hcl.BodySchema{
 		{Name: "nats_stream"},
 		{Name: "listen"},
 		{Name: "api_tokens"},
+		{Name: "metrics_tokens"},
 		{Name: "poll_interval"},
 	},
 	Blocks: []hcl.BlockHeaderSchema{{Type: "breaker"}},
@@ -79,16 +80,8 @@ func (l *loader) decodeHub() {
 		}
 		h.Listen, _ = l.str(c.Attributes["listen"])
 		h.PollInterval = l.duration(c.Attributes["poll_interval"], 0)
-		if a := c.Attributes["api_tokens"]; a != nil {
-			h.APITokens, _ = l.strList(a)
-			for _, t := range h.APITokens {
-				if len(t) < 16 {
-					l.errorf(a.Expr.Range().Ptr(), "API token too short",
-						"An API token must be at least 16 characters; generate one with `openssl rand -hex 24` and pass it with env().")
-					break
-				}
-			}
-		}
+		h.APITokens = l.tokens(c.Attributes["api_tokens"], "API token")
+		h.MetricsTokens = l.tokens(c.Attributes["metrics_tokens"], "Metrics token")
 		for j, bb := range c.Blocks {
 			if j > 0 {
 				l.duplicate("breaker block", "breaker", c.Blocks[0].DefRange, bb.DefRange)
@@ -102,6 +95,22 @@ func (l *loader) decodeHub() {
 			}
 		}
 	}
+}
+
+// tokens reads a list of bearer tokens, each at least 16 characters.
+func (l *loader) tokens(a *hcl.Attribute, what string) []string {
+	if a == nil {
+		return nil
+	}
+	tokens, _ := l.strList(a)
+	for _, t := range tokens {
+		if len(t) < 16 {
+			l.errorf(a.Expr.Range().Ptr(), what+" too short",
+				"Each of %s must be at least 16 characters; generate one with `openssl rand -hex 24` and pass it with env().", a.Name)
+			break
+		}
+	}
+	return tokens
 }
 
 // MinReplyWindow is the shortest per-thread reply window: the window is

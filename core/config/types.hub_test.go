@@ -11,6 +11,7 @@ func TestHubServiceSettings(t *testing.T) {
 hub {
   listen          = "0.0.0.0:9090"
   api_tokens      = ["token-0123456789abcdef"]
+  metrics_tokens  = ["scrape-0123456789abcdef"]
   database        = "postgres://hub@db:5432/switchboard"
   database_schema = "shop_2"
   nats_url        = "nats://nats-1:4222"
@@ -28,6 +29,9 @@ hub {
 	}
 	if len(h.APITokens) != 1 || h.APITokens[0] != "token-0123456789abcdef" {
 		t.Errorf("api_tokens: %q", h.APITokens)
+	}
+	if len(h.MetricsTokens) != 1 || h.MetricsTokens[0] != "scrape-0123456789abcdef" {
+		t.Errorf("metrics_tokens: %q", h.MetricsTokens)
 	}
 
 	cfg, diags = load(t, map[string]string{"hub.hcl": `hub {}`})
@@ -52,6 +56,16 @@ func TestHubSettingDiagnostics(t *testing.T) {
 		line int
 		col  int
 	}{
+		"short API token": {
+			src:  "hub {\n  api_tokens = [\"0123456789abcdef\", \"short\"]\n}\n",
+			want: []string{"API token too short", "Each of api_tokens must be at least 16 characters", "openssl rand -hex 24"},
+			line: 2, col: 16,
+		},
+		"short metrics token": {
+			src:  "hub {\n  metrics_tokens = [\"short\"]\n}\n",
+			want: []string{"Metrics token too short", "Each of metrics_tokens must be at least 16 characters"},
+			line: 2, col: 20,
+		},
 		"stream with a dot": {
 			src:  "hub {\n  nats_stream = \"shop.two\"\n}\n",
 			want: []string{"Invalid NATS stream name", `"shop.two" contains '.'`, "letters, digits, '-' and '_'"},
