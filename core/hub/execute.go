@@ -32,6 +32,13 @@ func backoff(attempts int) time.Duration {
 // when the store could not be reached, so that the queue redelivers; a step
 // that fails is retried or dead-lettered through the store.
 func (h *Hub) execute(ctx context.Context, key string) error {
+	if h.attempts.holds(key) {
+		// A run of this hub is on it, alive, whatever the lease says: a
+		// clock that jumped forward can make the step look abandoned to the
+		// requeue before the renewal comes. Taking it over would send it
+		// twice.
+		return fmt.Errorf("step %s: this hub runs it: %w", key, store.ErrStepHeld)
+	}
 	now := h.clock.Now()
 	st, err := h.store.BeginAttempt(ctx, key, now)
 	if errors.Is(err, store.ErrNotClaimable) {

@@ -883,6 +883,35 @@ func holdASend(t *testing.T, lease time.Duration, edit func(*config.Config)) *he
 	return hs
 }
 
+// A hub does not take over a step it runs itself, even when the step looks
+// abandoned: a wall clock that stepped forward can make its lease look run
+// out to the requeue before the renewal comes. The delivery waits, and the
+// reply goes out once.
+func TestAHubDoesNotTakeOverAStepItRuns(t *testing.T) {
+	t.Parallel()
+	hs := holdASend(t, time.Minute, nil)
+	// The step's lease looks run out, as after a jump of the clock.
+	db, err := sql.Open("sqlite", "file:"+hs.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec("UPDATE steps SET attempted_at = ? WHERE key = ?", testStart.Add(-time.Hour).UnixNano(), hs.key); err != nil {
+		t.Fatal(err)
+	}
+	if err := hs.h.execute(context.Background(), hs.key); !errors.Is(err, store.ErrStepHeld) {
+		t.Errorf("executing a step this hub runs: %v, want ErrStepHeld", err)
+	}
+	hs.release()
+	eventually(t, "the step to be done", func() bool {
+		state, _ := stepState(t, hs.path, hs.key)
+		return state == string(store.StepDone)
+	})
+	if got := hs.sink.withKey(hs.key); len(got) != 1 {
+		t.Errorf("the reply reached the shop %d times, want once", len(got))
+	}
+}
+
 // A connector plugin that dies during a send may have sent the reply.
 // Where a lookup can decide (the connector can tell, or the channel is
 // at-most-once), the step stays attempted, as after a crash of the hub, and
