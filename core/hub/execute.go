@@ -174,7 +174,13 @@ func (h *Hub) lookup(ctx context.Context, g *generation, conn *pluginhost.Connec
 // capabilities are those of the message's channel (zero when it is not
 // known any more).
 func capabilities(g *generation, in *workflow.Inbound) sdk.Capabilities {
-	if ch := g.cfg.Channels[in.Message.Connector+"."+in.Message.Channel]; ch != nil {
+	return channelCapabilities(g, in.Message.Connector, in.Message.Channel)
+}
+
+// channelCapabilities are those of a connector's channel (zero when it is
+// not known any more).
+func channelCapabilities(g *generation, connector, channel string) sdk.Capabilities {
+	if ch := g.cfg.Channels[connector+"."+channel]; ch != nil {
 		return ch.Capabilities
 	}
 	return sdk.Capabilities{}

@@ -1337,6 +1337,84 @@ func TestAManualReplyWithOneKeyIsSentOnce(t *testing.T) {
 	}
 }
 
+// A manual reply whose caller goes away while the shop holds it is still
+// sent and recorded: the thread counts as answered, and the caller's retry
+// with the same key gets the reply's result without sending it again.
+func TestAManualReplyOutlivesItsCaller(t *testing.T) {
+	t.Parallel()
+	h, sink, threadID := manualReplyHub(t)
+	t.Cleanup(h.gen.Load().plugins.close)
+	release := sink.holdReplies()
+	t.Cleanup(release)
+	ctx, cancel := context.WithCancel(context.Background())
+	replied := make(chan replyResult, 1)
+	go func() {
+		ext, err := h.Reply(ctx, threadID, "On its way", "k1")
+		replied <- replyResult{ext, err}
+	}()
+	eventually(t, "the reply to reach the shop", func() bool { return len(sink.requests()) == 1 })
+	cancel() // the client hung up, or its proxy timed out
+	release()
+	first := <-replied
+	if first.err != nil || first.ext == "" {
+		t.Fatalf("the reply whose caller went away: %q, %v; want it sent", first.ext, first.err)
+	}
+	th, _, err := h.store.Thread(context.Background(), threadID)
+	if err != nil || th.LastHumanReplyAt.IsZero() {
+		t.Errorf("thread after the reply: %+v, %v; want it answered by a person", th, err)
+	}
+	if ext, err := h.Reply(context.Background(), threadID, "On its way", "k1"); err != nil || ext != first.ext {
+		t.Errorf("the caller's retry: %q, %v; want %q", ext, err, first.ext)
+	}
+	if got := sink.requests(); len(got) != 1 {
+		t.Errorf("the shop got %d requests, want 1", len(got))
+	}
+}
+
+// A manual reply is looked up before it is sent where the connector can
+// tell: an earlier request with its key may have sent it (the vendor took
+// it, its answer was lost). One that a crash of the plugin left in doubt
+// keeps its key held: a retry is told to wait, not sent at once.
+func TestAManualReplyWhoseOutcomeIsUnknown(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	for _, tc := range []struct {
+		text string
+		want func(t *testing.T, ext string, err error)
+	}{
+		{"vendor-timeout", func(t *testing.T, ext string, err error) {
+			if err != nil || !strings.HasPrefix(ext, "sent-manual/") {
+				t.Errorf("the retry: %q, %v; want the vendor's id of the first send, found by the lookup", ext, err)
+			}
+		}},
+		{"exit", func(t *testing.T, ext string, err error) {
+			if !errors.Is(err, ErrReplyInProgress) {
+				t.Errorf("the retry: %q, %v; want ErrReplyInProgress while the key's lease runs", ext, err)
+			}
+		}},
+	} {
+		t.Run(tc.text, func(t *testing.T) {
+			t.Parallel()
+			st, _ := openStore(t, store.Options{})
+			cfg := loadConfig(t, testPluginDir, map[string]string{"hub.hcl": "connector \"testconn\" \"acct\" {}\n"})
+			cfg.Channels["testconn.test"].Capabilities.LookupSend = true
+			h := newTestHub(t, cfg, Options{Store: st, Queue: JetStream(openQueue(t)), PluginDir: testPluginDir, Clock: clock.NewFake(testStart), Node: "node"})
+			t.Cleanup(h.gen.Load().plugins.close)
+			rec := httptest.NewRecorder()
+			h.Webhooks().ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/hooks/testconn/acct", strings.NewReader("hello")))
+			if rec.Code != http.StatusOK {
+				t.Fatalf("webhook: %d %s", rec.Code, rec.Body)
+			}
+			threadID := threadOf(t, st, "hook-hello")
+			if ext, err := h.Reply(ctx, threadID, tc.text, "k1"); err == nil {
+				t.Fatalf("the first request: %q; want the send's error", ext)
+			}
+			ext, err := h.Reply(ctx, threadID, tc.text, "k1")
+			tc.want(t, ext, err)
+		})
+	}
+}
+
 func TestAStoppingHubLetsAManualReplyFinish(t *testing.T) {
 	t.Parallel()
 	h, sink, threadID := manualReplyHub(t)

@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/switchboard-hub/switchboard/core/store"
 	"github.com/switchboard-hub/switchboard/sdk"
 )
 
@@ -24,6 +25,13 @@ const replyLease = 2 * time.Minute
 // replies with unless_answered stand down. A request repeated with the same
 // key returns the first one's result without sending again, and one that
 // comes while the first is being sent is ErrReplyInProgress.
+//
+// Once begun, a reply is sent and recorded even if the caller goes away:
+// the vendor may take it whether or not the caller waits. A reply whose
+// outcome is unknown — the plugin crashed or hung during the send, or the
+// reply went out and could not be recorded — keeps its key held until the
+// key's lease runs out, and a reply on a channel whose connector can look
+// sends up is looked up before it is sent.
 func (h *Hub) Reply(ctx context.Context, threadID, text, key string) (string, error) {
 	// The key is the caller's, scoped to the thread, and reaches the vendor
 	// too.
@@ -41,7 +49,13 @@ func (h *Hub) Reply(ctx context.Context, threadID, text, key string) (string, er
 	if !won {
 		return "", ErrReplyInProgress
 	}
-	defer func() { _ = h.store.ReleaseLease(context.WithoutCancel(ctx), lease, holder) }()
+	ctx = context.WithoutCancel(ctx) // the plugin call has its own deadline
+	settled := true
+	defer func() {
+		if settled {
+			_ = h.store.ReleaseLease(ctx, lease, holder)
+		}
+	}()
 	// The request that held the key before may have recorded its reply.
 	if ext, found, err := h.store.AgentReply(ctx, key); err != nil || found {
 		return ext, err
@@ -68,22 +82,44 @@ func (h *Hub) Reply(ctx context.Context, threadID, text, key string) (string, er
 			break
 		}
 	}
+	// An earlier request with this key may have sent it, and gone before
+	// recording it.
+	if channelCapabilities(g, th.Connector, th.Channel).LookupSend {
+		found, err := conn.LookupSend(ctx, sdk.LookupRequest{IdempotencyKey: key, Channel: th.Channel, Thread: th.ExternalID})
+		if err != nil {
+			return "", fmt.Errorf("ask the connector whether an earlier request sent this reply: %w", err)
+		}
+		if found.Outcome == sdk.LookupSent {
+			return h.recordAgentReply(ctx, th, threadID, key, out, found.ExternalID, found.SentAt, &settled)
+		}
+	}
 	res, err := conn.Send(ctx, []sdk.SendItem{{IdempotencyKey: key, Message: out}})
 	if err == nil {
 		err = res[0].Err
 	}
 	if err != nil {
+		settled = !inDoubt(err)
 		return "", err
 	}
+	return h.recordAgentReply(ctx, th, threadID, key, out, res[0].ExternalID, res[0].SentAt, &settled)
+}
+
+// recordAgentReply records a manual reply that went out. One that could not
+// be recorded leaves its key held (settled false) until the lease runs out.
+func (h *Hub) recordAgentReply(ctx context.Context, th *store.Thread, threadID, key string, out sdk.OutboundMessage, externalID string, at time.Time, settled *bool) (string, error) {
 	now := h.clock.Now()
+	if at.IsZero() {
+		at = now
+	}
 	sent := sdk.Message{
-		ExternalID: res[0].ExternalID, Connector: th.Connector, Account: th.Account, Channel: th.Channel,
+		ExternalID: externalID, Connector: th.Connector, Account: th.Account, Channel: th.Channel,
 		Thread: th.ExternalID, Direction: sdk.Outbound, Recipients: out.Recipients, Subject: out.Subject,
-		Text: text, SentAt: now, InReplyTo: out.InReplyTo,
+		Text: out.Text, SentAt: at, InReplyTo: out.InReplyTo,
 	}
 	if err := h.store.RecordAgentReply(ctx, threadID, key, sent, now); err != nil {
-		return res[0].ExternalID, fmt.Errorf("the reply was sent, but recording it failed: %w", err)
+		*settled = false
+		return externalID, fmt.Errorf("the reply was sent, but recording it failed: %w", err)
 	}
 	h.metrics.messagesOut.WithLabelValues(th.Connector, th.Account).Inc()
-	return res[0].ExternalID, nil
+	return externalID, nil
 }
