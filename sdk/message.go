@@ -26,9 +26,9 @@ func (d Direction) String() string {
 type Message struct {
 	// ID is the hub's id (a ULID), assigned by the host; connectors leave it empty.
 	ID string
-	// ExternalID is the channel's own id. With Connector and Account it is
-	// the lasting de-duplication key, so it must be stable across polls and
-	// webhook redeliveries.
+	// ExternalID is the channel's own id. With Connector, Account and
+	// Direction it is the lasting de-duplication key, so it must be stable
+	// across polls and webhook redeliveries.
 	ExternalID string
 	// Connector (plugin type) and Account (configured instance) are filled by the host.
 	Connector string

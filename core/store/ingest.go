@@ -42,13 +42,28 @@ type incoming struct {
 	id        string
 	msg       sdk.Message
 	body      string
-	external  string // cleaned
+	external  string // its key among the account's messages (messageKey)
 	thread    string // cleaned external thread id
 	channel   string
 	inbound   bool
 	automatic bool
 	identity  identity // zero when the sender is unknown
 }
+
+// messageKey is what de-duplicates a message among those of its connector
+// account: the channel's id, cleaned, and for an outbound message prefixed
+// "outbound:". A vendor may number the two directions apart (a shop's
+// replies and its customers' messages in tables of their own), and a buyer
+// message whose id is that of an earlier reply must be stored, not taken
+// for it; a reply polled back is still the reply stored when it was sent.
+func messageKey(d sdk.Direction, externalID string) string {
+	if d == sdk.Outbound {
+		return outboundPrefix + clean(externalID)
+	}
+	return clean(externalID)
+}
+
+const outboundPrefix = "outbound:"
 
 // identity is how a sender is recognized: a connector's sender id, e-mail
 // address, phone number or handle, the first that is known.
@@ -120,7 +135,7 @@ func (s *sqlStore) prepare(b IngestBatch) ([]*incoming, error) {
 		if (m.Connector != "" && m.Connector != b.Connector) || (m.Account != "" && m.Account != b.Account) {
 			return nil, fmt.Errorf("message %d (external id %q) belongs to %s/%s, not to the batch's %s/%s", i, m.ExternalID, m.Connector, m.Account, b.Connector, b.Account)
 		}
-		in := &incoming{external: clean(m.ExternalID)}
+		in := &incoming{external: messageKey(m.Direction, m.ExternalID)}
 		if seen[in.external] {
 			continue // delivered twice in one batch: the first counts
 		}
@@ -130,7 +145,7 @@ func (s *sqlStore) prepare(b IngestBatch) ([]*incoming, error) {
 		in.id, in.msg = m.ID, m
 		in.thread = clean(m.Thread)
 		if in.thread == "" {
-			in.thread = in.external
+			in.thread = clean(m.ExternalID)
 		}
 		in.channel = clean(m.Channel)
 		in.inbound = m.Direction != sdk.Outbound

@@ -3,6 +3,7 @@ package store_test
 import (
 	"bufio"
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -112,6 +113,62 @@ func TestReopen(t *testing.T) {
 		if err := s.Close(); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// A database written before outbound messages were keyed apart (migration
+// 8) keeps de-duplicating its replies once upgraded, and stores a buyer
+// message numbered like one of them.
+func TestUpgradeKeysOutboundMessagesApart(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "hub.db")
+	open := func() store.Store {
+		t.Helper()
+		s, err := store.Open(t.Context(), path, store.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	at := time.Unix(1e9, 0)
+	ingest := func(s store.Store, m sdk.Message) int {
+		t.Helper()
+		got, err := s.Ingest(t.Context(), store.IngestBatch{Connector: "c", Account: "a", ReceivedAt: at, Messages: []sdk.Message{m}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(got)
+	}
+	s := open()
+	ingest(s, sdk.Message{ExternalID: "1", Thread: "t", Sender: sdk.Party{ID: "b"}})
+	reply := sdk.Message{ExternalID: "42", Thread: "t", Direction: sdk.Outbound, Text: "On its way."}
+	ingest(s, reply)
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// As the previous version wrote it.
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		"UPDATE messages SET external_id = '42' WHERE external_id = 'outbound:42'",
+		"DELETE FROM schema_version WHERE version >= 8",
+	} {
+		if res, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		} else if n, _ := res.RowsAffected(); n != 1 {
+			t.Fatalf("%s: %d rows", q, n)
+		}
+	}
+	db.Close()
+	s = open()
+	defer s.Close()
+	if n := ingest(s, reply); n != 0 {
+		t.Errorf("the reply polled again after the upgrade: stored %d times more", n)
+	}
+	if n := ingest(s, sdk.Message{ExternalID: "42", Thread: "t2", Sender: sdk.Party{ID: "c"}}); n != 1 {
+		t.Errorf("a buyer message numbered like the reply: %d stored, want 1", n)
 	}
 }
 

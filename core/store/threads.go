@@ -210,7 +210,7 @@ func (s *sqlStore) insertOutbound(ctx context.Context, t *tx, th outboundThread,
 	_, err = t.exec(ctx, `INSERT INTO messages (id, connector, account, external_id, channel, thread_id, direction, origin, automatic,
     step_key, sent_at, received_at, body)
 VALUES (?, ?, ?, ?, ?, ?, 'outbound', ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-		m.ID, th.connector, th.account, nullText(clean(m.ExternalID)), clean(m.Channel), th.id, origin, origin == "workflow",
+		m.ID, th.connector, th.account, nullText(outboundKey(m.ExternalID)), clean(m.Channel), th.id, origin, origin == "workflow",
 		nullText(stepKey), stamp(m.SentAt), stamp(at), string(body))
 	if err != nil {
 		return fmt.Errorf("store the reply: %w", err)
@@ -232,5 +232,14 @@ func (s *sqlStore) AgentReply(ctx context.Context, key string) (string, bool, er
 	if err != nil {
 		return "", false, err
 	}
-	return external.String, true, nil
+	return strings.TrimPrefix(external.String, outboundPrefix), true, nil
+}
+
+// outboundKey is the messageKey of a reply the hub sent, empty when the
+// vendor returned no id.
+func outboundKey(externalID string) string {
+	if clean(externalID) == "" {
+		return ""
+	}
+	return messageKey(sdk.Outbound, externalID)
 }

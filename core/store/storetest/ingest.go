@@ -29,6 +29,7 @@ var ingestTests = []test{
 	{"Ingest/Contacts", testIngestContacts},
 	{"Ingest/NoThreadID", testIngestNoThreadID},
 	{"Ingest/Outbound", testIngestOutbound},
+	{"Ingest/DirectionsNumberedApart", testIngestDirectionsNumberedApart},
 	{"Ingest/UnusualText", testIngestUnusualText},
 	{"Inbound/NotFound", testInboundNotFound},
 	{"Inbound/Batch", testInboundBatch},
@@ -474,6 +475,33 @@ func testIngestOutbound(t *testing.T, s store.Store) {
 	}
 	if again := ingestAt(t, s, at(2*time.Hour), reply); len(again) != 0 {
 		t.Errorf("outbound message stored twice")
+	}
+}
+
+// A vendor may number its two directions apart: a buyer message whose id is
+// that of an earlier reply, sent by the hub or polled, is a message of its
+// own, and a reply polled back is still the one stored.
+func testIngestDirectionsNumberedApart(t *testing.T, s store.Store) {
+	buyer := one(t, s, msg("in-1", "t1", "anna"), t0)
+	must(t, "RecordAgentReply", s.RecordAgentReply(ctx(t), buyer.ThreadID, "manual/k1", sdk.Message{ExternalID: "42", Text: "On its way."}, at(time.Minute)))
+	polled := msg("43", "t1", "shop", func(m *sdk.Message) { m.Direction = sdk.Outbound })
+	if got := ingestAt(t, s, at(2*time.Minute), polled); len(got) != 1 {
+		t.Fatalf("an outbound message polled: %d stored, want 1", len(got))
+	}
+	drain(t, s)
+	for _, id := range []string{"42", "43"} {
+		got := ingestAt(t, s, at(time.Hour), msg(id, "t2", "bob"))
+		if len(got) != 1 {
+			t.Errorf("a buyer message numbered %s like an earlier reply: %d stored, want 1", id, len(got))
+		}
+	}
+	again := ingestAt(t, s, at(2*time.Hour),
+		msg("42", "t1", "shop", func(m *sdk.Message) { m.Direction = sdk.Outbound }), polled, msg("42", "t2", "bob"))
+	if len(again) != 0 {
+		t.Errorf("the hub's reply polled back, the outbound message and the buyer message delivered again: %d stored, want none", len(again))
+	}
+	if ext, ok, err := s.AgentReply(ctx(t), "manual/k1"); err != nil || !ok || ext != "42" {
+		t.Errorf("AgentReply = %q, %t, %v; want the vendor's id 42", ext, ok, err)
 	}
 }
 
