@@ -77,10 +77,13 @@ type generation struct {
 	plugins *plugins
 	// workflows by name
 	workflows map[string]*config.Workflow
+	// overrides are the run-time enabled states the engine runs with.
+	overrides map[string]bool
 }
 
-func newGen(cfg *config.Config, engine *workflow.Engine, p *plugins) *generation {
-	g := &generation{cfg: cfg, engine: engine, plugins: p, workflows: make(map[string]*config.Workflow, len(cfg.Workflows))}
+func newGen(cfg *config.Config, overrides map[string]bool, p *plugins) *generation {
+	g := &generation{cfg: cfg, engine: workflow.New(cfg).WithOverrides(overrides), plugins: p, overrides: overrides,
+		workflows: make(map[string]*config.Workflow, len(cfg.Workflows))}
 	for _, w := range cfg.Workflows {
 		g.workflows[w.Name] = w
 	}
@@ -106,7 +109,7 @@ type Hub struct {
 	attempts attempts
 
 	gen        atomic.Pointer[generation]
-	reloadMu   sync.Mutex // held by Reload and SetWorkflowEnabled, and to set stopping
+	reloadMu   sync.Mutex // held by Reload, SetWorkflowEnabled and applyOverrides, and to set stopping
 	stopping   bool       // Run is stopping: no more reloads
 	retired    []*plugins // replaced by reloads; Run waits for them to stop
 	outboxKick chan struct{}
@@ -180,17 +183,7 @@ func (h *Hub) newGeneration(ctx context.Context, cfg *config.Config) (*generatio
 		p.close()
 		return nil, fmt.Errorf("read workflow overrides: %w", err)
 	}
-	return newGen(cfg, workflow.New(cfg).WithDisabled(disabledSet(overrides)), p), nil
-}
-
-func disabledSet(overrides map[string]bool) map[string]bool {
-	out := map[string]bool{}
-	for name, enabled := range overrides {
-		if !enabled {
-			out[name] = true
-		}
-	}
-	return out
+	return newGen(cfg, overrides, p), nil
 }
 
 // Config is the configuration the hub runs.
@@ -260,12 +253,7 @@ func (h *Hub) SetWorkflowEnabled(ctx context.Context, name string, enabled bool)
 	if err := h.store.SetWorkflowEnabled(ctx, name, enabled); err != nil {
 		return err
 	}
-	overrides, err := h.store.WorkflowOverrides(ctx)
-	if err != nil {
-		return err
-	}
-	h.gen.Store(newGen(g.cfg, workflow.New(g.cfg).WithDisabled(disabledSet(overrides)), g.plugins))
-	return nil
+	return h.applyOverrides(ctx)
 }
 
 // Run moves work until ctx ends, then stops taking work in, lets what is in
@@ -294,7 +282,8 @@ func (h *Hub) Run(ctx context.Context) error {
 	// being sent are renewed, and what the handlers store is published,
 	// until the last handler has finished.
 	loops, cancel := context.WithCancel(work)
-	wg.Add(3)
+	wg.Add(4)
+	go func() { defer wg.Done(); h.followOverrides(loops) }()
 	go func() { defer wg.Done(); h.publishOutbox(loops) }()
 	go func() { defer wg.Done(); h.schedule(loops) }()
 	go func() { defer wg.Done(); h.renewAttempts(loops) }()

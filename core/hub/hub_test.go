@@ -883,6 +883,54 @@ func holdASend(t *testing.T, lease time.Duration, edit func(*config.Config)) *he
 	return hs
 }
 
+// A workflow turned off through one node's API stops on every node sharing
+// its store, within OverridesEvery on their clocks.
+func TestAWorkflowTurnedOffOnOneNodeStopsOnAll(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	sink := newReplySink(t)
+	clk := clock.NewFake(testStart)
+	cfg := ackConfig(t, sink)
+	st, _ := openStore(t, store.Options{})
+	q := openQueue(t)
+	a := newTestHub(t, cfg, Options{Store: st, Queue: JetStream(q), PluginDir: webhookDir, Clock: clk, Node: "a"})
+	t.Cleanup(a.gen.Load().plugins.close)
+	b := newTestHub(t, cfg, Options{Store: st, Queue: JetStream(q), PluginDir: webhookDir, Clock: clk, Node: "b"})
+	b.run(t) // b alone takes work
+	if err := a.SetWorkflowEnabled(ctx, "ack", false); err != nil {
+		t.Fatal(err)
+	}
+	drive(t, clk, OverridesEvery, "node b to follow the override", func() bool {
+		on, ok := b.gen.Load().overrides["ack"]
+		return ok && !on
+	})
+	if code := b.deliver(t, "shop", "m1", "t1", "hello"); code != http.StatusOK {
+		t.Fatalf("deliver: %d", code)
+	}
+	_, msgs, err := st.Thread(ctx, threadOf(t, st, "t1"))
+	if err != nil || len(msgs) != 1 {
+		t.Fatalf("thread t1: %v, %v", msgs, err)
+	}
+	var x *workflow.Explanation
+	eventually(t, "the message to be evaluated", func() bool {
+		x, err = st.Explanation(ctx, msgs[0].ID)
+		return err == nil
+	})
+	if len(x.Workflows) != 1 || x.Workflows[0].Fired || x.Workflows[0].Reason != "disabled" {
+		t.Errorf("node b evaluated m1 with ack turned off on node a: %+v", x.Workflows)
+	}
+	if got := sink.requests(); len(got) != 0 {
+		t.Errorf("node b answered with ack turned off on node a: %+v", got)
+	}
+	// Turned on again, it answers the next message.
+	if err := a.SetWorkflowEnabled(ctx, "ack", true); err != nil {
+		t.Fatal(err)
+	}
+	drive(t, clk, OverridesEvery, "node b to follow the override", func() bool { return b.gen.Load().overrides["ack"] })
+	b.deliver(t, "shop", "m2", "t2", "hello")
+	eventually(t, "the reply to m2", func() bool { return len(sink.requests()) == 1 })
+}
+
 // A hub does not take over a step it runs itself, even when the step looks
 // abandoned: a wall clock that stepped forward can make its lease look run
 // out to the requeue before the renewal comes. The delivery waits, and the

@@ -22,8 +22,9 @@ type Engine struct {
 	cfg *config.Config
 	// fast holds each workflow's compiled condition (nil: evaluate with HCL).
 	fast []boolFn
-	// disabled holds workflows turned off at run time (by name).
-	disabled map[string]bool
+	// overrides turn workflows on or off at run time (by name), whatever
+	// their enabled attribute says.
+	overrides map[string]bool
 	// reads caches what each expression reads (see readsOf).
 	reads *sync.Map
 }
@@ -39,10 +40,19 @@ func New(cfg *config.Config) *Engine {
 	return e
 }
 
-// WithDisabled returns an engine that treats the named workflows as
-// disabled, whatever their configuration says.
-func (e *Engine) WithDisabled(names map[string]bool) *Engine {
-	return &Engine{cfg: e.cfg, fast: e.fast, disabled: names, reads: e.reads}
+// WithOverrides returns an engine that runs the named workflows as enabled
+// (true) or disabled (false), whatever their enabled attribute says.
+func (e *Engine) WithOverrides(enabled map[string]bool) *Engine {
+	return &Engine{cfg: e.cfg, fast: e.fast, overrides: enabled, reads: e.reads}
+}
+
+// enabled reports whether a workflow runs: its override, or its enabled
+// attribute.
+func (e *Engine) enabled(w *config.Workflow) bool {
+	if on, ok := e.overrides[w.Name]; ok {
+		return on
+	}
+	return w.Enabled
 }
 
 // Config is the configuration the engine runs.
@@ -85,7 +95,7 @@ func (e *Engine) Evaluate(in *Inbound) Decision {
 		switch {
 		case stoppedBy != "":
 			r.Reason = fmt.Sprintf("stopped by higher-priority workflow %q (stop = true)", stoppedBy)
-		case !w.Enabled || e.disabled[w.Name]:
+		case !e.enabled(w):
 			r.stop = stopDisabled
 		case !w.Trigger.Listens(in.Message.Connector, in.Message.Channel):
 			r.stop = stopSource

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -90,6 +91,44 @@ func TestEvaluateExplains(t *testing.T) {
 	}
 	if d := e.Evaluate(inbound("Dzień dobry")); !strings.Contains(d.Explanation.String(), "w0: did not fire: condition is false") {
 		t.Errorf("explanation: %s", d.Explanation)
+	}
+}
+
+// A run-time override wins over a workflow's enabled attribute, both ways.
+func TestOverridesWinOverTheEnabledAttribute(t *testing.T) {
+	e := engineFor(t, `workflow "off" {
+  description = "Off in the file"
+  enabled     = false
+  trigger {}
+  step "tag" "t" { tags = ["off"] }
+}
+workflow "on" {
+  description = "On in the file"
+  trigger {}
+  step "tag" "t" { tags = ["on"] }
+}
+`)
+	fired := func(e *Engine) []string {
+		var out []string
+		for _, w := range e.Evaluate(inbound("hello")).Explanation.Workflows {
+			if w.Fired {
+				out = append(out, w.Workflow)
+			}
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		overrides map[string]bool
+		want      []string
+	}{
+		{nil, []string{"on"}},
+		{map[string]bool{"off": true}, []string{"off", "on"}},
+		{map[string]bool{"on": false}, nil},
+		{map[string]bool{"off": true, "on": false}, []string{"off"}},
+	} {
+		if got := fired(e.WithOverrides(tc.overrides)); !slices.Equal(got, tc.want) {
+			t.Errorf("overrides %v: fired %v, want %v", tc.overrides, got, tc.want)
+		}
 	}
 }
 
