@@ -15,9 +15,12 @@ func FuzzPrepare(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, text string) {
-		out, _ := prepare(text)
+		out, letters, _ := prepare(text)
 		if len(out) > maxBytes {
 			t.Fatalf("prepare returned %d bytes, more than %d", len(out), maxBytes)
+		}
+		if letters > utf8.RuneCountInString(out) {
+			t.Fatalf("prepare(%q) counted %d letters in %q", text, letters, out)
 		}
 		if utf8.ValidString(text) && !utf8.ValidString(out) {
 			t.Fatalf("prepare(%q) = %q: invalid UTF-8 from valid input", text, out)

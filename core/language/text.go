@@ -11,8 +11,9 @@ import (
 // shares and what would mislead a character n-gram model: order and
 // tracking numbers, prices, dates, URLs and e-mail addresses (any word with
 // a digit, '@' or '/'), quoted lines of an e-mail reply, and the signature
-// after a "-- " line. It reads at most maxBytes of text.
-func prepare(text string) (string, bool) {
+// after a "-- " line. It reads at most maxBytes of text. It also returns
+// the number of letters kept, which decides how sure Detect must be.
+func prepare(text string) (clean string, letters int, enough bool) {
 	if len(text) > maxBytes {
 		cut := maxBytes
 		for cut > 0 && !utf8.RuneStart(text[cut]) {
@@ -21,7 +22,7 @@ func prepare(text string) (string, bool) {
 		text = text[:cut]
 	}
 	var b strings.Builder
-	words, letters := 0, 0
+	words := 0
 	rest := text
 	for rest != "" {
 		var line string
@@ -49,7 +50,7 @@ func prepare(text string) (string, bool) {
 			b.WriteString(field)
 		}
 	}
-	return b.String(), words >= minWords && letters >= minLetters
+	return b.String(), letters, words >= minWords && letters >= minLetters
 }
 
 // countLetters counts the runs of letters in a field ("n'est" is two
