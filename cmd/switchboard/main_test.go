@@ -112,6 +112,39 @@ func TestValidateReportsWhere(t *testing.T) {
 	}
 }
 
+// validate reads the test files too: a receive on a channel the
+// configuration does not know is reported where it is written.
+func TestValidateChecksReceiveChannels(t *testing.T) {
+	dir := t.TempDir()
+	write(t, dir, "main.hcl", `workflow "w" {
+  description = "d"
+  trigger {}
+  step "tag" "t" { tags = ["x"] }
+}
+`)
+	write(t, dir, "t.test.hcl", `channel "amazon.buyer_messages" { min_reply_delay = "15m" }
+test "t" {
+  start = "2026-11-20T10:00:00Z"
+  receive {
+    connector = "amazon"
+    channel   = "buyer_mesages"
+    thread    = "a1"
+    from      = "b"
+    text      = "Where is my order?"
+  }
+}
+`)
+	code, stdout, stderr := runCLI(t, "validate", dir)
+	if code != 1 || !strings.Contains(stdout, "1 error(s)") {
+		t.Errorf("exit %d, want 1; stdout: %s", code, stdout)
+	}
+	for _, want := range []string{"t.test.hcl:6:17: error: Unknown channel", `"amazon.buyer_messages"?`} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+}
+
 func TestFmt(t *testing.T) {
 	dir := t.TempDir()
 	write(t, dir, "main.hcl", "workflow \"w\" {\ndescription=\"d\"\n  trigger {}\n step \"tag\" \"t\" { tags = [\"x\"] }\n}\n")

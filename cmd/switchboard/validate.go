@@ -40,18 +40,23 @@ for its schema: from its plugin block's path, else from -plugin-dir.
 	for _, dir := range dirs {
 		p := hclparse.NewParser()
 		opts := config.Options{Parser: p, PluginDir: *pluginDir}
-		var diags hcl.Diagnostics
+		var (
+			diags hcl.Diagnostics
+			tests []*workflowtest.File
+		)
 		if paths, err := workflowtest.TestFiles(dir); err == nil {
 			for _, path := range paths {
 				f, d := workflowtest.ParseFile(p, path)
 				diags = append(diags, d...)
 				if f != nil {
+					tests = append(tests, f)
 					opts.Channels = append(opts.Channels, f.Channels...)
 				}
 			}
 		}
 		cfg, d := config.Load(dir, opts)
 		diags = append(diags, d...)
+		diags = append(diags, workflowtest.CheckChannels(cfg, tests)...)
 		writeDiagnostics(stderr, p, diags)
 		errs, warns := countErrors(diags)
 		switch {

@@ -43,17 +43,20 @@ func ParseDuration(s string) (time.Duration, error) {
 
 var longDuration = regexp.MustCompile(`^(?:(\d+(?:\.\d+)?)w)?(?:(\d+(?:\.\d+)?)d)?(.*)$`)
 
-// FormatDuration writes d the way users write it: "10m", "1h30m", "14d",
-// "7d5m".
+// FormatDuration writes d the way users write it: a whole number of days in
+// days ("14d"), anything else in hours and minutes ("10m", "1h30m", "36h",
+// "168h5m"), since "1d12h" reads as a sum to work out where "36h" does not.
 func FormatDuration(d time.Duration) string {
 	const day = 24 * time.Hour
-	if d >= day {
-		days, rest := d/day, d%day
-		if rest == 0 {
-			return strconv.FormatInt(int64(days), 10) + "d"
-		}
-		return strconv.FormatInt(int64(days), 10) + "d" + FormatDuration(rest)
+	if d >= day && d%day == 0 {
+		return strconv.FormatInt(int64(d/day), 10) + "d"
 	}
+	return hoursText(d)
+}
+
+// hoursText writes d in hours, minutes and seconds, as Go parses it but
+// without Go's trailing zero units: "36h", "1h30m", "1m30s".
+func hoursText(d time.Duration) string {
 	s := d.String()
 	if strings.HasSuffix(s, "m0s") {
 		s = strings.TrimSuffix(s, "0s")

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
@@ -12,8 +13,9 @@ import (
 
 // checkConstantArguments checks, at load time, the constant arguments of
 // functions that would otherwise fail only when a message arrives: a
-// regular expression, a time zone, a date format. Type-checking with
-// unknown values cannot see these, because the calls also take message data.
+// regular expression, a time zone, a date format, timeadd's duration.
+// Type-checking with unknown values cannot see these, because the calls
+// also take message data.
 func (l *loader) checkConstantArguments(expr hcl.Expression) {
 	node, ok := expr.(hclsyntax.Node)
 	if !ok {
@@ -61,6 +63,12 @@ func (l *loader) checkConstantArguments(expr hcl.Expression) {
 					}
 				}
 			}
+		case "timeadd":
+			if d, rng, ok := arg(1); ok {
+				if _, err := time.ParseDuration(d); err != nil {
+					l.errorf(rng, "Invalid duration", "timeadd: %q is not a duration timeadd understands. It takes Go durations, in hours, minutes and seconds (\"48h\", \"-30m\", \"1h30m\"), without days or weeks%s.", d, hoursForm(d))
+				}
+			}
 		case "formatdate":
 			if f, rng, ok := arg(0); ok {
 				if _, err := stdlib.FormatDate(cty.StringVal(f), cty.StringVal("2026-01-02T15:04:05Z")); err != nil {
@@ -70,4 +78,19 @@ func (l *loader) checkConstantArguments(expr hcl.Expression) {
 		}
 		return nil
 	})
+}
+
+// hoursForm suggests, for a duration with days or weeks ("2d", "-1d12h"),
+// the same duration as timeadd takes it: `: write "48h"`.
+func hoursForm(s string) string {
+	s = strings.TrimSpace(s)
+	neg := strings.HasPrefix(s, "-")
+	d, err := ParseDuration(strings.TrimPrefix(s, "-"))
+	if err != nil || d == 0 {
+		return ""
+	}
+	if neg {
+		d = -d
+	}
+	return fmt.Sprintf(": write %q", hoursText(d))
 }

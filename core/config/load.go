@@ -144,7 +144,7 @@ func Load(dir string, opts Options) (*Config, hcl.Diagnostics) {
 	l.decodeWorkflows()
 	l.checkOverlaps()
 	l.cfg.Eval = l.static
-	return l.cfg, l.diags
+	return l.cfg, distinct(l.diags)
 }
 
 func (l *loader) functions() map[string]function.Function {
@@ -172,6 +172,32 @@ func (l *loader) warnf(rng *hcl.Range, summary, detail string, args ...any) {
 func (l *loader) duplicate(what, name string, first, second hcl.Range) {
 	l.errorf(second.Ptr(), fmt.Sprintf("Duplicate %s %q", what, name),
 		"%s %q is also defined at %s. Names must be unique; rename or remove one of them.", upperFirst(what), name, first)
+}
+
+// distinct drops repeats of a diagnostic (same severity, place, summary and
+// detail), keeping the first. A template is type-checked with every
+// workflow that replies with it, so a mistake in it would otherwise be
+// reported once per workflow.
+func distinct(diags hcl.Diagnostics) hcl.Diagnostics {
+	type key struct {
+		severity        hcl.DiagnosticSeverity
+		subject         string
+		summary, detail string
+	}
+	seen := map[key]bool{}
+	out := diags[:0:0]
+	for _, d := range diags {
+		k := key{severity: d.Severity, summary: d.Summary, detail: d.Detail}
+		if d.Subject != nil {
+			k.subject = d.Subject.String()
+		}
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		out = append(out, d)
+	}
+	return out
 }
 
 func upperFirst(s string) string {

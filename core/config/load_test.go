@@ -383,6 +383,102 @@ func TestParseDuration(t *testing.T) {
 	}
 }
 
+func TestFormatDuration(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		0:                             "0s",
+		90 * time.Second:              "1m30s",
+		10 * time.Minute:              "10m",
+		90 * time.Minute:              "1h30m",
+		24 * time.Hour:                "1d",
+		14 * 24 * time.Hour:           "14d",
+		36 * time.Hour:                "36h",
+		168*time.Hour + 5*time.Minute: "168h5m",
+		25*time.Hour + time.Second:    "25h0m1s",
+	} {
+		if got := FormatDuration(d); got != want {
+			t.Errorf("FormatDuration(%s) = %q, want %q", d, got, want)
+		}
+		// What is printed must read back as the same duration.
+		if back, err := ParseDuration(FormatDuration(d)); err != nil || back != d {
+			t.Errorf("ParseDuration(%q) = %s, %v; want %s", FormatDuration(d), back, err, d)
+		}
+	}
+}
+
+// timeadd takes Go durations only; a constant it cannot read is found at
+// validate time rather than when a reply is sent.
+func TestTimeaddDuration(t *testing.T) {
+	tests := map[string]struct {
+		arg  string
+		want string // "" when the argument is fine
+	}{
+		"hours":                 {arg: `"48h"`},
+		"negative minutes":      {arg: `"-30m"`},
+		"days":                  {arg: `"2d"`, want: `write "48h"`},
+		"days and hours, back":  {arg: `"-1d12h"`, want: `write "-36h"`},
+		"weeks":                 {arg: `"1w"`, want: `write "168h"`},
+		"no duration at all":    {arg: `"soon"`, want: `"soon" is not a duration timeadd understands`},
+		"known only at sending": {arg: `message.text`},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			src := `workflow "w" {
+  description = "d"
+  trigger {}
+  step "reply" "r" { text = "By ${timeadd(now, ` + tt.arg + `)}" }
+}`
+			_, diags := load(t, map[string]string{"main.hcl": src})
+			if tt.want == "" {
+				if diags.HasErrors() {
+					t.Fatal(diags.Error())
+				}
+				return
+			}
+			first := firstError(diags)
+			if first == nil || first.Summary != "Invalid duration" || !strings.Contains(first.Detail, tt.want) {
+				t.Fatalf("want Invalid duration with %q, got:\n%s", tt.want, render(diags))
+			}
+			col := strings.Index(src, tt.arg) - strings.Index(src, `  step "reply"`) + 1
+			if r := first.Subject; r == nil || r.Start.Line != 4 || r.Start.Column != col || r.End.Column != col+len(tt.arg) {
+				t.Errorf("error at %v, want the argument at 4:%d-%d", first.Subject, col, col+len(tt.arg))
+			}
+		})
+	}
+}
+
+// A template that several workflows reply with is type-checked with each;
+// its mistake is still one mistake.
+func TestTemplateMistakeReportedOnce(t *testing.T) {
+	_, diags := load(t, map[string]string{
+		"t.hcl": `template "t" {
+  default_language = "en"
+  text = {
+    en = "Hi ${contact.nam}"
+    pl = "Odpowiemy do ${timeadd(now, "2d")}"
+  }
+}`,
+		"w.hcl": `workflow "a" {
+  description = "a"
+  trigger {}
+  step "reply" "r" { template = template.t }
+}
+workflow "b" {
+  description = "b"
+  trigger {}
+  step "reply" "r" { template = template.t }
+}`,
+	})
+	var got []string
+	for _, d := range diags {
+		if d.Severity == hcl.DiagError {
+			got = append(got, d.Error())
+		}
+	}
+	if len(got) != 2 {
+		t.Errorf("want the unknown attribute and the bad duration once each, got %d:\n%s", len(got), strings.Join(got, "\n"))
+	}
+}
+
 func FuzzLoad(f *testing.F) {
 	f.Add(afterHours)
 	f.Add(`workflow "w" { trigger {} }`)

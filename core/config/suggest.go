@@ -7,9 +7,9 @@ import (
 	"github.com/agext/levenshtein"
 )
 
-// suggestion returns ` Did you mean "x"?` for the known name closest to
+// Suggestion returns ` Did you mean "x"?` for the known name closest to
 // given, or "" when none is close.
-func suggestion(given string, known []string) string {
+func Suggestion(given string, known []string) string {
 	best, bestDist := "", 4
 	sorted := append([]string(nil), known...)
 	sort.Strings(sorted)

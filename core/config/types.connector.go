@@ -93,7 +93,7 @@ func (l *loader) collectChannels() {
 				known, ok = l.cfg.Channels[declared.Key()]
 				if !ok {
 					l.errorf(declared.DeclRange.Ptr(), "Unknown channel",
-						"The %s plugin has no channel %q.%s", declared.Connector, declared.Name, suggestion(declared.Name, l.channelNames(declared.Connector)))
+						"The %s plugin has no channel %q.%s", declared.Connector, declared.Name, Suggestion(declared.Name, l.channelNames(declared.Connector)))
 					continue
 				}
 			}

@@ -28,7 +28,7 @@ func (l *loader) decodePlugins() {
 			p.Kind = sdk.KindAction
 		default:
 			l.errorf(b.LabelRanges[0].Ptr(), "Invalid plugin kind",
-				"The first label of a plugin block is \"connector\" or \"action\", not %q.%s", kind, suggestion(kind, []string{"connector", "action"}))
+				"The first label of a plugin block is \"connector\" or \"action\", not %q.%s", kind, Suggestion(kind, []string{"connector", "action"}))
 			continue
 		}
 		key := kind + "." + name

@@ -47,7 +47,7 @@ func (l *loader) decodeTemplates() {
 		if lang, ok := l.str(c.Attributes["default_language"]); ok {
 			if _, exists := t.Variants[lang]; !exists {
 				l.errorf(c.Attributes["default_language"].Expr.Range().Ptr(), "Unknown default language",
-					"template %q has no %q variant.%s", name, lang, suggestion(lang, keys(t.Variants)))
+					"template %q has no %q variant.%s", name, lang, Suggestion(lang, keys(t.Variants)))
 			}
 			t.Default = lang
 		} else if _, one := t.Variants[""]; !one {

@@ -142,13 +142,13 @@ func (l *loader) decodeTrigger(b *hcl.Block) Trigger {
 	var t Trigger
 	if ev, ok := l.str(c.Attributes["event"]); ok && ev != "message_received" {
 		l.errorf(c.Attributes["event"].Expr.Range().Ptr(), "Unknown event",
-			"The only event is \"message_received\".%s", suggestion(ev, []string{"message_received"}))
+			"The only event is \"message_received\".%s", Suggestion(ev, []string{"message_received"}))
 	}
 	if m, ok := l.str(c.Attributes["mode"]); ok {
 		mode, known := modeNames[m]
 		if !known {
 			l.errorf(c.Attributes["mode"].Expr.Range().Ptr(), "Unknown trigger mode",
-				"mode is one of %s, not %q.%s", strings.Join(keys(modeNames), ", "), m, suggestion(m, keys(modeNames)))
+				"mode is one of %s, not %q.%s", strings.Join(keys(modeNames), ", "), m, Suggestion(m, keys(modeNames)))
 		}
 		t.Mode = mode
 	}
@@ -189,7 +189,7 @@ func (l *loader) sources(a *hcl.Attribute) []Source {
 			l.errorf(a.Expr.Range().Ptr(), "Unknown source",
 				"%q is not a known connector channel.%s Sources are written \"connector.channel\", e.g. \"allegro.discussions\"; "+
 					"the channels are those of the configured connectors (connector blocks) or, in tests, of channel blocks.",
-				s, suggestion(s, keys(known)))
+				s, Suggestion(s, keys(known)))
 			continue
 		}
 		out = append(out, src)
@@ -322,7 +322,7 @@ func (l *loader) templateRef(a *hcl.Attribute) *Template {
 	name := trav[1].(hcl.TraverseAttr).Name
 	t, ok := l.cfg.Templates[name]
 	if !ok {
-		l.errorf(a.Expr.Range().Ptr(), "Unknown template", "There is no template %q.%s", name, suggestion(name, keys(l.cfg.Templates)))
+		l.errorf(a.Expr.Range().Ptr(), "Unknown template", "There is no template %q.%s", name, Suggestion(name, keys(l.cfg.Templates)))
 		return nil
 	}
 	return t
@@ -337,7 +337,7 @@ func (l *loader) decodeActionStep(w *Workflow, s *Step, b *hcl.Block, ctx *hcl.E
 		kinds := append(keys(stepSchemas), l.actionTypes()...)
 		l.errorf(b.LabelRanges[0].Ptr(), "Unknown step type",
 			"%q is neither a built-in step (%s) nor a known action plugin.%s (%s)",
-			s.Kind, strings.Join(keys(stepSchemas), ", "), suggestion(s.Kind, kinds), err)
+			s.Kind, strings.Join(keys(stepSchemas), ", "), Suggestion(s.Kind, kinds), err)
 		return
 	}
 	s.Action = l.actionInstance(s, schema, meta.Attributes["action"])
@@ -407,7 +407,7 @@ func (l *loader) actionInstance(s *Step, schema *sdk.Schema, ref *hcl.Attribute)
 			}
 			names = append(names, a.Name)
 		}
-		l.errorf(ref.Expr.Range().Ptr(), "Unknown action", "There is no action %q %q block.%s", s.Kind, name, suggestion(name, names))
+		l.errorf(ref.Expr.Range().Ptr(), "Unknown action", "There is no action %q %q block.%s", s.Kind, name, Suggestion(name, names))
 		return nil
 	}
 	switch len(ofType) {
@@ -490,7 +490,7 @@ func (l *loader) checkTraversals(expr hcl.Expression, ctx *hcl.EvalContext) bool
 			}
 			if !ty.HasAttribute(attr.Name) {
 				l.errorf(attr.SrcRange.Ptr(), "Unsupported attribute", "%s has no attribute %q.%s",
-					path, attr.Name, suggestion(attr.Name, keys(ty.AttributeTypes())))
+					path, attr.Name, Suggestion(attr.Name, keys(ty.AttributeTypes())))
 				ok = false
 				break
 			}

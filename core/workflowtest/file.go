@@ -40,6 +40,14 @@ const (
 	AgentReply
 )
 
+// String is the event's block type.
+func (k EventKind) String() string {
+	if k == AgentReply {
+		return "agent_reply"
+	}
+	return "receive"
+}
+
 // Event is a receive or agent_reply block.
 type Event struct {
 	Kind      EventKind
@@ -58,6 +66,10 @@ type Event struct {
 	Headers   map[string]string
 	Auto      bool
 	DeclRange hcl.Range
+	// AtRange, ConnectorRange and ChannelRange are where the attributes
+	// are written (DeclRange when absent), so that checks made after the
+	// configuration loads can point at them.
+	AtRange, ConnectorRange, ChannelRange hcl.Range
 }
 
 // ExpectKind is what an expectation checks.
@@ -165,6 +177,49 @@ func ParseFile(p *hclparse.Parser, path string) (*File, hcl.Diagnostics) {
 	return f, d.diags
 }
 
+// CheckChannels reports every receive on a channel the configuration does
+// not know. The engine applies a channel's minimum reply delay, service
+// window and maximum length only to channels it knows, so a test on a
+// misspelled channel would pass without them.
+func CheckChannels(cfg *config.Config, files []*File) hcl.Diagnostics {
+	if cfg == nil {
+		return nil
+	}
+	var (
+		diags hcl.Diagnostics
+		known []string
+	)
+	connectors := map[string]bool{}
+	for key, ch := range cfg.Channels {
+		known = append(known, key)
+		connectors[ch.Connector] = true
+	}
+	for _, f := range files {
+		for _, t := range f.Tests {
+			for _, e := range t.Events {
+				key := e.Connector + "." + e.Channel
+				// A missing connector or channel is reported where it is parsed.
+				if e.Kind != Receive || e.Connector == "" || e.Channel == "" || cfg.Channels[key] != nil {
+					continue
+				}
+				rng := e.ChannelRange
+				if !connectors[e.Connector] {
+					rng = e.ConnectorRange
+				}
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Unknown channel",
+					Detail: fmt.Sprintf("receive: %q is not a known connector channel.%s A receive must be on a channel of a configured "+
+						"connector (connector blocks) or on one a test file declares with a channel block.",
+						key, config.Suggestion(key, known)),
+					Subject: rng.Ptr(),
+				})
+			}
+		}
+	}
+	return diags
+}
+
 type decoder struct {
 	diags hcl.Diagnostics
 }
@@ -260,6 +315,15 @@ func (d *decoder) channel(b *hcl.Block) *config.Channel {
 	return ch
 }
 
+// exprRange is where an attribute's value is written, or def when the
+// attribute is absent.
+func exprRange(a *hcl.Attribute, def hcl.Range) hcl.Range {
+	if a == nil {
+		return def
+	}
+	return a.Expr.Range()
+}
+
 func cutDot(s string) (string, string, bool) {
 	for i := 0; i < len(s); i++ {
 		if s[i] == '.' {
@@ -279,8 +343,11 @@ func (d *decoder) test(b *hcl.Block) *Test {
 			d.errorf(a.Expr.Range().Ptr(), "Invalid start", "start is an RFC 3339 time with an offset, such as \"2026-11-20T19:00:00+01:00\"; %q is not.", s)
 		}
 	}
+	horizonOK := true
 	if a := c.Attributes["horizon"]; a != nil {
+		before := len(d.diags)
 		t.Horizon = d.duration(a)
+		horizonOK = !d.diags[before:].HasErrors()
 	}
 	for _, blk := range c.Blocks {
 		switch blk.Type {
@@ -289,9 +356,21 @@ func (d *decoder) test(b *hcl.Block) *Test {
 		case "agent_reply":
 			ec := d.content(blk.Body, agentReplySchema)
 			t.Events = append(t.Events, &Event{Kind: AgentReply, At: d.moment(ec.Attributes["at"], t.Start),
-				Thread: d.str(ec.Attributes["thread"]), DeclRange: blk.DefRange})
+				AtRange: exprRange(ec.Attributes["at"], blk.DefRange),
+				Thread:  d.str(ec.Attributes["thread"]), DeclRange: blk.DefRange})
 		default:
 			t.Expects = append(t.Expects, d.expect(blk, t.Start))
+		}
+	}
+	// The run ends at the horizon, so a later event would never happen and
+	// the expectations about it would be judged without it.
+	if horizonOK {
+		for _, e := range t.Events {
+			if e.At > t.Horizon {
+				d.errorf(e.AtRange.Ptr(), "Event after the horizon",
+					"This %s is at %s, after the test's horizon of %s, so it would never happen. Raise the test's horizon to at least that (horizon = %q), or move the %s earlier.",
+					e.Kind, config.FormatDuration(e.At), config.FormatDuration(t.Horizon), config.FormatDuration(e.At), e.Kind)
+			}
 		}
 	}
 	sort.SliceStable(t.Events, func(i, j int) bool { return t.Events[i].At < t.Events[j].At })
@@ -302,11 +381,14 @@ func (d *decoder) receive(b *hcl.Block, start time.Time) *Event {
 	c := d.content(b.Body, receiveSchema)
 	e := &Event{Kind: Receive, DeclRange: b.DefRange, Account: "test"}
 	e.At = d.moment(c.Attributes["at"], start)
+	e.AtRange = exprRange(c.Attributes["at"], b.DefRange)
 	e.Connector = d.str(c.Attributes["connector"])
+	e.ConnectorRange = exprRange(c.Attributes["connector"], b.DefRange)
 	if a := c.Attributes["account"]; a != nil {
 		e.Account = d.str(a)
 	}
 	e.Channel = d.str(c.Attributes["channel"])
+	e.ChannelRange = exprRange(c.Attributes["channel"], b.DefRange)
 	e.Thread = d.str(c.Attributes["thread"])
 	e.From = d.str(c.Attributes["from"])
 	e.Name = d.str(c.Attributes["name"])

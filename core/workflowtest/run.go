@@ -117,6 +117,8 @@ func Run(engine *workflow.Engine, test *Test, detect LanguageDetector) *Result {
 	for r.q.Len() > 0 {
 		it := heap.Pop(&r.q).(*item)
 		if it.at.After(end) {
+			// Only steps are left: ParseFile refuses events after the
+			// horizon ("Event after the horizon").
 			break
 		}
 		if it.event != nil {
@@ -161,6 +163,17 @@ func (r *run) byExternal(id string) []*thread {
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].key < out[j].key })
+	return out
+}
+
+// threadIDs lists the threads' ids, as tests name them.
+func (r *run) threadIDs() []string {
+	var out []string
+	for _, t := range r.threads {
+		if !slices.Contains(out, t.state.ExternalID) {
+			out = append(out, t.state.ExternalID)
+		}
+	}
 	return out
 }
 
@@ -249,7 +262,7 @@ func (r *run) handleStep(now time.Time, p *workflow.Planned) {
 		trace.Outcome = "failed: " + err.Error()
 		// In the hub this step would be retried or dead-lettered; in a
 		// test it is a mistake in the workflow.
-		r.fail("step %s/%s for message %s failed at %s: %v", p.Workflow, p.Step, p.MessageID, config.FormatDuration(r.offset(now)), err)
+		r.fail("workflow %q step %q for message %s failed at %s: %v", p.Workflow, p.Step, p.MessageID, config.FormatDuration(r.offset(now)), err)
 	case o.Kind == workflow.Wait:
 		trace.Outcome = fmt.Sprintf("waits until %s: %s", config.FormatDuration(r.offset(o.Until)), o.Reason)
 		r.push(&item{at: o.Until, order: 1, step: p})
@@ -308,6 +321,13 @@ func (r *run) fail(format string, args ...any) {
 func (r *run) check() {
 	for _, x := range r.test.Expects {
 		where := x.DeclRange.String()
+		// An expectation about a thread nobody wrote to would hold, or
+		// fail, for no reason of the workflows': most likely a typo.
+		if len(r.byExternal(x.Thread)) == 0 {
+			r.fail("%s: thread %q has no messages: no receive of this test names it, so there is nothing to check.%s",
+				where, x.Thread, config.Suggestion(x.Thread, r.threadIDs()))
+			continue
+		}
 		switch x.Kind {
 		case ExpectSent:
 			matched := 0

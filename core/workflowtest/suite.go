@@ -58,6 +58,7 @@ func RunDir(dir string, w io.Writer, opts Options) (Summary, hcl.Diagnostics) {
 	}
 	cfg, d := config.Load(dir, opts.Config)
 	diags = append(diags, d...)
+	diags = append(diags, CheckChannels(cfg, files)...)
 	if diags.HasErrors() {
 		return sum, diags
 	}
