@@ -86,6 +86,10 @@ func Handler(o Options) http.Handler {
 
 type api struct{ o Options }
 
+// maxIdempotencyKey bounds a manual reply's Idempotency-Key, which the store
+// keys the reply by.
+const maxIdempotencyKey = 255
+
 func tokensOf(f func() []string) []string {
 	if f == nil {
 		return nil
@@ -178,6 +182,10 @@ func (a *api) reply(w http.ResponseWriter, r *http.Request) {
 	key := r.Header.Get("Idempotency-Key")
 	if key == "" {
 		writeError(w, http.StatusBadRequest, "send an Idempotency-Key header (any unique string, the same on retries) so that a retried request is not sent twice")
+		return
+	}
+	if len(key) > maxIdempotencyKey {
+		writeError(w, http.StatusBadRequest, "the Idempotency-Key header is "+strconv.Itoa(len(key))+" bytes long; send at most "+strconv.Itoa(maxIdempotencyKey)+" (a UUID is 36)")
 		return
 	}
 	id, err := a.o.Hub.Reply(r.Context(), r.PathValue("id"), body.Text, key)

@@ -1329,6 +1329,8 @@ func TestManualReplyErrors(t *testing.T) {
 		"too large":         {`{"text":"` + strings.Repeat("x", 1<<20) + `"}`, key, noText},
 		"no key":            {`{"text":"hi"}`, nil, noKey},
 		"empty key":         {`{"text":"hi"}`, map[string]string{"Idempotency-Key": ""}, noKey},
+		"long key": {`{"text":"hi"}`, map[string]string{"Idempotency-Key": strings.Repeat("k", 256)},
+			"the Idempotency-Key header is 256 bytes long; send at most 255 (a UUID is 36)"},
 	} {
 		r := e.call(t, http.MethodPost, path, tc.body, tc.header)
 		if r.status != http.StatusBadRequest {

@@ -1205,6 +1205,48 @@ func TestWebhookBodiesHeldAtOnceAreBounded(t *testing.T) {
 	}
 }
 
+// A message the store can never take (an id over store.MaxIDBytes, which
+// PostgreSQL could not index) is refused with a 400 that says why when a
+// webhook brings it, storing nothing of the request; from a poll it is left
+// out, logged and counted, and the rest of the page is stored, so that the
+// account's polling does not stall behind it.
+func TestAMessageTheStoreCannotTake(t *testing.T) {
+	t.Parallel()
+	st, _ := openStore(t, store.Options{})
+	cfg := loadConfig(t, webhookDir, map[string]string{"hub.hcl": webhookConnector("http://127.0.0.1:1", "")})
+	h := newTestHub(t, cfg, Options{Store: st, Queue: JetStream(openQueue(t)), PluginDir: webhookDir, Clock: clock.NewFake(testStart), Node: "node"})
+	defer h.gen.Load().plugins.close()
+	long := strings.Repeat("t", store.MaxIDBytes+1)
+	body, _ := json.Marshal(map[string]any{"messages": []map[string]any{
+		{"id": "ok-1", "thread": "t1", "text": "hello"},
+		{"id": "long-1", "thread": long, "text": "hello"},
+	}})
+	rec := httptest.NewRecorder()
+	h.Webhooks().ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/hooks/webhook/shop", bytes.NewReader(body)))
+	if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), "its thread is 1025 bytes long") {
+		t.Errorf("a webhook with a thread id over the bound: %d %s; want 400 naming the thread", rec.Code, rec.Body)
+	}
+	if threads, err := st.Threads(context.Background(), store.ThreadFilter{}); err != nil || len(threads) != 0 {
+		t.Errorf("threads stored from the refused request: %+v, %v", threads, err)
+	}
+	polled := h.storable("webhook", "shop", []sdk.Message{
+		{ExternalID: "p1", Thread: "t1"}, {ExternalID: "p2", Thread: long}, {ExternalID: long}, {ExternalID: "p3", Sender: sdk.Party{ID: long}}, {ExternalID: "p4"},
+	})
+	var ids []string
+	for _, m := range polled {
+		ids = append(ids, m.ExternalID)
+	}
+	if !slices.Equal(ids, []string{"p1", "p4"}) {
+		t.Errorf("a poll's storable messages: %v, want p1 and p4", ids)
+	}
+	if got := h.metric(t, "switchboard_messages_refused_total", "connector", "webhook", "account", "shop"); got != 3 {
+		t.Errorf("switchboard_messages_refused_total = %v, want 3", got)
+	}
+	if !strings.Contains(h.logs.String(), "a polled message cannot be stored") {
+		t.Errorf("the left-out messages were not logged:\n%s", h.logs.String())
+	}
+}
+
 // stallingReader gives its head, then closes counted once that is read
 // (the next Read comes only after the head is counted) and waits for rest
 // before it gives its tail.

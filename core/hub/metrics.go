@@ -12,21 +12,26 @@ import (
 // metrics are the hub's Prometheus series. They are registered on the
 // hub's own registry, which /metrics serves.
 type metrics struct {
-	messagesIn    *prometheus.CounterVec
-	messagesOut   *prometheus.CounterVec
-	fires         *prometheus.CounterVec
-	skips         *prometheus.CounterVec
-	replyLatency  *prometheus.HistogramVec
-	stepLatency   prometheus.Histogram
-	deadLetters   *prometheus.CounterVec
-	sendsInDoubt  *prometheus.CounterVec
-	pluginRestart *prometheus.CounterVec
+	messagesIn  *prometheus.CounterVec
+	messagesOut *prometheus.CounterVec
+	// messagesRefused counts polled messages the store cannot take.
+	messagesRefused *prometheus.CounterVec
+	fires           *prometheus.CounterVec
+	skips           *prometheus.CounterVec
+	replyLatency    *prometheus.HistogramVec
+	stepLatency     prometheus.Histogram
+	deadLetters     *prometheus.CounterVec
+	sendsInDoubt    *prometheus.CounterVec
+	pluginRestart   *prometheus.CounterVec
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
 	m := &metrics{
 		messagesIn: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "switchboard_messages_in_total", Help: "Inbound messages stored, by connector and account.",
+		}, []string{"connector", "account"}),
+		messagesRefused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "switchboard_messages_refused_total", Help: "Polled messages left out because the store cannot take them (an id over 1,024 bytes, no id), by connector and account.",
 		}, []string{"connector", "account"}),
 		messagesOut: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "switchboard_messages_out_total", Help: "Replies sent, by connector and account.",
@@ -55,7 +60,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Name: "switchboard_plugin_restarts_total", Help: "Plugin restarts after a crash or hang, by plugin.",
 		}, []string{"plugin"}),
 	}
-	reg.MustRegister(m.messagesIn, m.messagesOut, m.fires, m.skips, m.replyLatency, m.stepLatency, m.deadLetters, m.sendsInDoubt, m.pluginRestart)
+	reg.MustRegister(m.messagesIn, m.messagesRefused, m.messagesOut, m.fires, m.skips, m.replyLatency, m.stepLatency, m.deadLetters, m.sendsInDoubt, m.pluginRestart)
 	return m
 }
 

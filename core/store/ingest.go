@@ -50,6 +50,32 @@ type incoming struct {
 	identity  identity // zero when the sender is unknown
 }
 
+// MaxIDBytes bounds the ids a message carries (its own, its thread's, its
+// sender's), which the store keys and indexes: PostgreSQL refuses index
+// entries of more than about 2.7 kB.
+const MaxIDBytes = 1024
+
+// ErrInvalidMessage marks a message the store cannot take, whatever it is
+// asked again: a connector's mistake, or a vendor's data out of bounds.
+var ErrInvalidMessage = errors.New("invalid message")
+
+// CheckMessage reports why the store cannot take m, wrapping
+// ErrInvalidMessage, or nil.
+func CheckMessage(m *sdk.Message) error {
+	if m.ExternalID == "" {
+		return fmt.Errorf("%w: it has no external id; the connector must give every message the channel's own stable id", ErrInvalidMessage)
+	}
+	for _, f := range []struct{ name, value string }{
+		{"external id", m.ExternalID}, {"thread", m.Thread}, {"channel", m.Channel},
+		{"sender id", m.Sender.ID}, {"sender e-mail", m.Sender.Email}, {"sender phone", m.Sender.Phone}, {"sender handle", m.Sender.Handle},
+	} {
+		if len(f.value) > MaxIDBytes {
+			return fmt.Errorf("%w: external id %.40q…: its %s is %d bytes long, over the %d the store keys", ErrInvalidMessage, m.ExternalID, f.name, len(f.value), MaxIDBytes)
+		}
+	}
+	return nil
+}
+
 // messageKey is what de-duplicates a message among those of its connector
 // account: the channel's id, cleaned, and for an outbound message prefixed
 // "outbound:". A vendor may number the two directions apart (a shop's
@@ -129,8 +155,8 @@ func (s *sqlStore) prepare(b IngestBatch) ([]*incoming, error) {
 	seen := make(map[string]bool, len(b.Messages))
 	msgs := make([]*incoming, 0, len(b.Messages))
 	for i, m := range b.Messages {
-		if m.ExternalID == "" {
-			return nil, fmt.Errorf("message %d of the batch has no external id; the connector must give every message the channel's own stable id", i)
+		if err := CheckMessage(&m); err != nil {
+			return nil, fmt.Errorf("message %d of the batch: %w", i, err)
 		}
 		if (m.Connector != "" && m.Connector != b.Connector) || (m.Account != "" && m.Account != b.Account) {
 			return nil, fmt.Errorf("message %d (external id %q) belongs to %s/%s, not to the batch's %s/%s", i, m.ExternalID, m.Connector, m.Account, b.Connector, b.Account)

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -179,11 +180,34 @@ func testIngestInvalid(t *testing.T, s store.Store) {
 		{"other connector", store.IngestBatch{Connector: connector, Account: account, ReceivedAt: t0,
 			Messages: []sdk.Message{msg("e", "t", "a", func(m *sdk.Message) { m.Connector = "ebay" })}}, "ebay"},
 	}
+	// Ids longer than the store keys: PostgreSQL would refuse their index
+	// entries, for ever, however often the vendor delivers them again.
+	long := strings.Repeat("x", store.MaxIDBytes+1)
+	for _, f := range []struct {
+		name string
+		set  func(*sdk.Message)
+	}{
+		{"external id", func(m *sdk.Message) { m.ExternalID = long }},
+		{"thread", func(m *sdk.Message) { m.Thread = long }},
+		{"channel", func(m *sdk.Message) { m.Channel = long }},
+		{"sender id", func(m *sdk.Message) { m.Sender.ID = long }},
+		{"sender e-mail", func(m *sdk.Message) { m.Sender.ID, m.Sender.Email = "", long }},
+	} {
+		cases = append(cases, struct {
+			name string
+			b    store.IngestBatch
+			want string
+		}{"long " + f.name, store.IngestBatch{Connector: connector, Account: account, ReceivedAt: t0,
+			Messages: []sdk.Message{msg("ok", "t", "a"), msg("long", "t", "a", f.set)}}, "message 1 of the batch: invalid message: external id"})
+	}
 	for _, c := range cases {
 		c.b.Cursor = []byte("moved")
 		_, err := s.Ingest(ctx(t), c.b)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: error %v, want one naming %q", c.name, err, c.want)
+		}
+		if strings.HasPrefix(c.name, "long ") && (!errors.Is(err, store.ErrInvalidMessage) || !strings.Contains(err.Error(), strings.TrimPrefix(c.name, "long "))) {
+			t.Errorf("%s: error %v, want ErrInvalidMessage naming the field", c.name, err)
 		}
 	}
 	if rows := drain(t, s); len(rows) != 0 {
