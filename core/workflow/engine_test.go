@@ -194,6 +194,10 @@ func TestAReplyTextConvertsToAString(t *testing.T) {
 	if err != nil || o.Kind != Send || o.Reply.Text != "1" {
 		t.Fatalf("resolve: %+v, %v; want the text \"1\"", o, err)
 	}
+	// Marked as automatic (RFC 3834), so that the buyer's robots let it be.
+	if got := o.Reply.Headers["Auto-Submitted"]; got != "auto-replied" {
+		t.Errorf("the reply's Auto-Submitted header: %q, want auto-replied", got)
+	}
 }
 
 // open_now and next_open answer for the moment given, else for the moment

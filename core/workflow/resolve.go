@@ -157,6 +157,10 @@ func (e *Engine) resolveReply(ctx context.Context, d *Due, w *config.Workflow, s
 		Text:       text,
 		InReplyTo:  in.Message.ExternalID,
 		OrderRef:   in.Message.OrderRef,
+		// Marked as an automatic reply (RFC 3834), so that the buyer's own
+		// robots do not answer it; connectors pass it on where the channel
+		// carries headers.
+		Headers: map[string]string{"Auto-Submitted": "auto-replied"},
 	}}, nil
 }
 
