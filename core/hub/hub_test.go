@@ -1205,6 +1205,38 @@ func TestWebhookBodiesHeldAtOnceAreBounded(t *testing.T) {
 	}
 }
 
+// A connector that hangs on a webhook whose sender has hung up is still
+// caught by the call deadline and restarted, and the next webhook is
+// stored: the sender's going away does not leave the plugin hanging.
+func TestAWebhookHungInItsConnectorIsCaughtAfterTheSenderLeaves(t *testing.T) {
+	t.Parallel()
+	st, _ := openStore(t, store.Options{})
+	cfg := loadConfig(t, testPluginDir, map[string]string{"hub.hcl": "connector \"testconn\" \"acct\" {}\n"})
+	h := newTestHub(t, cfg, Options{Store: st, Queue: JetStream(openQueue(t)), PluginDir: testPluginDir, Clock: clock.NewFake(testStart), Node: "node",
+		Plugins: pluginhost.Options{CallTimeout: time.Second}})
+	defer h.gen.Load().plugins.close()
+	ctx, cancel := context.WithCancel(context.Background())
+	rec := httptest.NewRecorder()
+	done := make(chan struct{})
+	go func() {
+		h.Webhooks().ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/hooks/testconn/acct", strings.NewReader("hang")).WithContext(ctx))
+		close(done)
+	}()
+	cancel() // the vendor gives up
+	<-done
+	if rec.Code != http.StatusServiceUnavailable {
+		t.Errorf("the hung webhook: %d %s, want 503", rec.Code, rec.Body)
+	}
+	next := httptest.NewRecorder()
+	h.Webhooks().ServeHTTP(next, httptest.NewRequest(http.MethodPost, "/hooks/testconn/acct", strings.NewReader("hello")))
+	if next.Code != http.StatusOK {
+		t.Errorf("the next webhook: %d %s", next.Code, next.Body)
+	}
+	if got := h.metric(t, "switchboard_plugin_restarts_total"); got != 1 {
+		t.Errorf("plugin restarts: %v, want 1: the hung connector was left running", got)
+	}
+}
+
 // A message the store can never take (an id over store.MaxIDBytes, which
 // PostgreSQL could not index) is refused with a 400 that says why when a
 // webhook brings it, storing nothing of the request; from a poll it is left

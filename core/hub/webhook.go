@@ -56,7 +56,12 @@ func (h *Hub) Webhooks() http.Handler {
 		if len(parts) == 3 {
 			path += parts[2]
 		}
-		res, err := h.handleWebhook(r.Context(), typ, account, &sdk.WebhookRequest{
+		// Once read, the request is handled to its end even if the vendor
+		// hangs up: what it brought is stored (a delivery again is stored
+		// once), and a connector that hangs is caught by its call deadline
+		// and restarted, not left hanging for a caller that gave up.
+		ctx := context.WithoutCancel(r.Context())
+		res, err := h.handleWebhook(ctx, typ, account, &sdk.WebhookRequest{
 			Method: r.Method, Path: path, RawQuery: r.URL.RawQuery, Header: r.Header, Body: body, RemoteAddr: r.RemoteAddr,
 		})
 		if err != nil {
@@ -74,7 +79,7 @@ func (h *Hub) Webhooks() http.Handler {
 			status = http.StatusOK
 		}
 		if status >= 200 && status < 300 && len(res.Messages) > 0 {
-			_, err := h.Ingest(r.Context(), typ, account, res.Messages, nil)
+			_, err := h.Ingest(ctx, typ, account, res.Messages, nil)
 			if errors.Is(err, store.ErrInvalidMessage) {
 				h.log.Warn("webhook refused: a message cannot be stored", "connector", typ, "account", account, "error", err)
 				http.Error(w, "a message cannot be stored: "+err.Error(), http.StatusBadRequest)

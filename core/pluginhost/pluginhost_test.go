@@ -200,6 +200,62 @@ func TestHungPluginHitsDeadline(t *testing.T) {
 	}
 }
 
+// A process started again after a crash that hangs in the replayed
+// Configure is given up at the call deadline: the call fails, and the
+// plugin can still be asked its pid and closed.
+func TestAConfigureHungAfterARestartEndsAtTheDeadline(t *testing.T) {
+	t.Parallel()
+	marker := filepath.Join(t.TempDir(), "hang")
+	c, _ := start(t, Spec{Env: map[string]string{"TESTCONN_HANG_CONFIGURE": marker}}, Options{CallTimeout: time.Second})
+	if err := os.WriteFile(marker, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sendText(c, "exit"); err == nil {
+		t.Fatal("a send that crashes the plugin: no error")
+	}
+	done := make(chan error, 1)
+	go func() { _, err := c.Check(context.Background()); done <- err }()
+	var ce *CallError
+	select {
+	case err := <-done:
+		if !errors.As(err, &ce) || ce.Reached() {
+			t.Errorf("a call whose restart hung in Configure: %v; want a CallError of the start", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("a call whose restart hangs in Configure did not end at the deadline")
+	}
+	pid := make(chan int, 1)
+	go func() { pid <- c.Pid() }()
+	select {
+	case <-pid:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Pid blocked after a hung restart")
+	}
+}
+
+// A restart whose replayed Configure the plugin refuses, even as permanent,
+// fails the call as retryable: the work is to be redelivered, not
+// dead-lettered for a reason that is not the work's.
+func TestARefusedConfigureAfterARestartIsRetryable(t *testing.T) {
+	t.Parallel()
+	marker := filepath.Join(t.TempDir(), "refuse")
+	c, _ := start(t, Spec{Env: map[string]string{"TESTCONN_REFUSE_CONFIGURE": marker}}, Options{})
+	if err := os.WriteFile(marker, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sendText(c, "exit"); err == nil {
+		t.Fatal("a send that crashes the plugin: no error")
+	}
+	_, err := c.Check(context.Background())
+	var ce *CallError
+	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "the vendor refused the token") {
+		t.Fatalf("a call whose restart was refused: %v; want a CallError naming the refusal", err)
+	}
+	if k := sdk.KindOf(err); k != sdk.KindRetryable {
+		t.Errorf("its kind: %s, want retryable", k)
+	}
+}
+
 func TestRestartBackoff(t *testing.T) {
 	clk := clock.NewFake(time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC))
 	c, _ := start(t, Spec{}, Options{Clock: clk, MinBackoff: time.Second})

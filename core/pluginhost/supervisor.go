@@ -92,6 +92,19 @@ func (e *CallError) Error() string {
 
 func (e *CallError) Unwrap() error { return e.Err }
 
+// As makes a CallError retryable to sdk.KindOf, whatever error it carries:
+// the call failed for want of a working process, not for a reason of the
+// plugin's about the work (a Configure replayed on a new process may have
+// refused with a permanent error), and the work is to be redelivered.
+func (e *CallError) As(target any) bool {
+	t, ok := target.(**sdk.Error)
+	if !ok {
+		return false
+	}
+	*t = &sdk.Error{Kind: sdk.KindRetryable, Message: e.Error(), RetryAfter: e.RetryAfter}
+	return true
+}
+
 // methodStart names a call that failed because no plugin process could be
 // started (or the next start waits for its backoff).
 const methodStart = "start"
@@ -148,7 +161,12 @@ func (s *supervisor) get(ctx context.Context) (*process, error) {
 	}
 	p, err := launch(s.spec, s.opts)
 	if err == nil && s.configure != nil {
-		if err = s.configure(ctx, p.raw); err != nil {
+		// Under the call deadline: a new process that hangs in Configure
+		// must not hold the lock, and every call waiting on it, for ever.
+		cctx, cancel := context.WithTimeout(ctx, s.opts.CallTimeout)
+		err = s.configure(cctx, p.raw)
+		cancel()
+		if err != nil {
 			p.stop(0)
 			err = fmt.Errorf("configure after restart: %w", err)
 		}

@@ -45,7 +45,21 @@ func (c *conn) Schema(context.Context) (*sdk.Schema, error) {
 	}, nil
 }
 
+// Configure hangs, ignoring its context, while the file TESTCONN_HANG_CONFIGURE
+// names exists, and refuses with a permanent error while the one
+// TESTCONN_REFUSE_CONFIGURE names does: a plugin stuck dialing its vendor, or
+// one whose token the vendor revoked, when the host starts it again.
 func (c *conn) Configure(_ context.Context, req sdk.ConfigureRequest) (sdk.Diagnostics, error) {
+	if marker := os.Getenv("TESTCONN_HANG_CONFIGURE"); marker != "" {
+		if _, err := os.Stat(marker); err == nil {
+			select {}
+		}
+	}
+	if marker := os.Getenv("TESTCONN_REFUSE_CONFIGURE"); marker != "" {
+		if _, err := os.Stat(marker); err == nil {
+			return nil, sdk.Permanent(fmt.Errorf("the vendor refused the token"))
+		}
+	}
 	var cfg struct {
 		Label *string `cty:"label"`
 		Token *string `cty:"token"`
@@ -79,10 +93,13 @@ func (c *conn) Poll(ctx context.Context, _ sdk.PollRequest) (*sdk.PollResult, er
 
 // HandleWebhook takes the body as one message's text, and answers without
 // a status, as a plugin may (the host answers 200). An empty body fails the
-// call with a permanent error.
+// call with a permanent error; the body "hang" never answers.
 func (c *conn) HandleWebhook(_ context.Context, req *sdk.WebhookRequest) (*sdk.WebhookResponse, error) {
 	if len(req.Body) == 0 {
 		return nil, sdk.Permanent(sdk.ErrUnsupported)
+	}
+	if string(req.Body) == "hang" { // ignore the deadline entirely
+		select {}
 	}
 	id := "hook-" + string(req.Body)
 	return &sdk.WebhookResponse{Messages: []sdk.Message{{ExternalID: id, Channel: "test", Direction: sdk.Inbound, Text: string(req.Body)}}}, nil
