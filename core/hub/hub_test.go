@@ -1237,6 +1237,20 @@ func TestAWebhookHungInItsConnectorIsCaughtAfterTheSenderLeaves(t *testing.T) {
 	}
 }
 
+// A plugin's warnings about its configuration are logged, at its block:
+// the webhook connector's, without a secret, that anyone may post to it.
+func TestPluginConfigurationWarningsAreLogged(t *testing.T) {
+	t.Parallel()
+	st, _ := openStore(t, store.Options{})
+	cfg := loadConfig(t, webhookDir, map[string]string{"hub.hcl": webhookConnector("http://127.0.0.1:1", "")})
+	h := newTestHub(t, cfg, Options{Store: st, Queue: JetStream(openQueue(t)), PluginDir: webhookDir, Clock: clock.NewFake(testStart), Node: "node"})
+	defer h.gen.Load().plugins.close()
+	logs := h.logs.String()
+	if !strings.Contains(logs, "plugin configuration warning") || !strings.Contains(logs, "inbound requests are not authenticated") || !strings.Contains(logs, "hub.hcl:1") {
+		t.Errorf("the webhook connector's warning was not logged at its block:\n%s", logs)
+	}
+}
+
 // A message the store can never take (an id over store.MaxIDBytes, which
 // PostgreSQL could not index) is refused with a 400 that says why when a
 // webhook brings it, storing nothing of the request; from a poll it is left

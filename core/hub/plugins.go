@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/switchboard-hub/switchboard/core/config"
@@ -107,7 +108,7 @@ func startPlugins(ctx context.Context, cfg *config.Config, dir string, state sta
 		p.connectors[connectorKey(c.Type, c.Name)] = inst
 		p.senders[connectorKey(c.Type, c.Name)] = newBatcher(maxBatch, batchesInFlight, inst.Send)
 		diags, err := inst.Configure(ctx, sdk.ConfigureRequest{Instance: c.Name, Config: c.Config, State: state(sdk.KindConnector, c.Type, c.Name)})
-		if err := configureError(spec, c.Body, diags, err); err != nil {
+		if err := configured(opts.Logger, spec, c.Body, diags, err); err != nil {
 			return nil, err
 		}
 	}
@@ -123,7 +124,7 @@ func startPlugins(ctx context.Context, cfg *config.Config, dir string, state sta
 		p.actions[a.Type+"/"+a.Name] = inst
 		p.executors[a.Type+"/"+a.Name] = newBatcher(maxBatch, batchesInFlight, inst.Execute)
 		diags, err := inst.Configure(ctx, sdk.ConfigureRequest{Instance: a.Name, Config: a.Config, State: state(sdk.KindAction, a.Type, a.Name)})
-		if err := configureError(spec, a.Body, diags, err); err != nil {
+		if err := configured(opts.Logger, spec, a.Body, diags, err); err != nil {
 			return nil, err
 		}
 	}
@@ -146,22 +147,26 @@ func specFor(cfg *config.Config, dir string, kind sdk.Kind, typ, instance string
 	return spec, nil
 }
 
-// configureError turns a plugin's rejection of its configuration into an
-// error that points at the user's file and line.
-func configureError(spec pluginhost.Spec, body hcl.Body, diags sdk.Diagnostics, err error) error {
+// configured reads a plugin's answer to its configuration: a rejection
+// becomes an error, and warnings (such as a webhook without a secret) are
+// logged; both point at the user's file and line.
+func configured(log hclog.Logger, spec pluginhost.Spec, body hcl.Body, diags sdk.Diagnostics, err error) error {
 	if err != nil {
 		return fmt.Errorf("%s: configure: %w", spec, err)
 	}
-	if !diags.HasErrors() {
-		return nil
-	}
 	var msgs []string
 	for _, d := range pluginconfig.Diagnostics(body, diags) {
-		if d.Severity == hcl.DiagError {
+		switch d.Severity {
+		case hcl.DiagError:
 			msgs = append(msgs, d.Error())
+		case hcl.DiagWarning:
+			log.Warn("plugin configuration warning", "plugin", spec.String(), "warning", d.Error())
 		}
 	}
-	return fmt.Errorf("%s rejects its configuration: %s", spec, strings.Join(msgs, "; "))
+	if len(msgs) > 0 {
+		return fmt.Errorf("%s rejects its configuration: %s", spec, strings.Join(msgs, "; "))
+	}
+	return nil
 }
 
 func (p *plugins) connector(typ, account string) (*pluginhost.Connector, bool) {
