@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"mime"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -83,7 +84,7 @@ func (a *action) Schema(context.Context) (*sdk.Schema, error) {
 					Type:        cty.String,
 					Optional:    true,
 					Default:     cty.StringVal(defaultTimeout.String()),
-					Description: "How long one request may take, as a duration such as \"10s\"; a request that takes longer is retried.",
+					Description: "How long one request may take, as a duration such as \"10s\", at most \"" + maxTimeout.String() + "\"; a request that takes longer is retried. A request is started only while its whole timeout fits before the deadline of the step call.",
 				},
 			},
 		},
@@ -123,17 +124,50 @@ func (a *action) Configure(_ context.Context, req sdk.ConfigureRequest) (sdk.Dia
 	return diags, nil
 }
 
-// Execute sends one request per item. A failure of one item is reported in
-// its result and does not stop the others: each has its own idempotency
-// key, so the host retries exactly the ones that failed.
+// maxConcurrentRequests bounds the requests one Execute has in flight. The
+// host sends batches of up to 100 items under one deadline; one after the
+// other, a slow receiver would make the batch overrun it.
+const maxConcurrentRequests = 8
+
+// Execute sends one request per item, up to maxConcurrentRequests at a time,
+// starting them in item order, and returns the results in item order. A
+// failure of one item is reported in its result and does not stop the
+// others: each has its own idempotency key, so the host retries exactly the
+// ones that failed.
+//
+// The whole batch shares the call's deadline, and Execute answers
+// deadlineMargin before it: an answer that came too late would make the
+// host kill the plugin as hung and send every item again, those already
+// delivered included. So a request whose timeout no longer fits is not
+// started (roomFor) and its item fails as retryable.
 func (a *action) Execute(ctx context.Context, items []sdk.ExecuteItem) ([]sdk.ExecuteResult, error) {
 	cfg := a.cfg.Load()
 	if cfg == nil {
 		return nil, sdk.Permanent(errNotConfigured)
 	}
+	if d, ok := ctx.Deadline(); ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, d.Add(-deadlineMargin))
+		defer cancel()
+	}
+	todo := make(chan int, len(items)) // item indexes, taken in order
+	for i := range items {
+		todo <- i
+	}
+	close(todo)
 	results := make([]sdk.ExecuteResult, len(items))
-	for i, it := range items {
-		results[i] = a.execute(ctx, cfg, it)
+	var wg sync.WaitGroup
+	for range min(maxConcurrentRequests, len(items)) {
+		wg.Go(func() {
+			for i := range todo {
+				results[i] = a.execute(ctx, cfg, items[i])
+			}
+		})
+	}
+	wg.Wait()
+	if n := countNotAttempted(results); n > 0 {
+		cfg.logger.Warn("requests not started for want of time before the call's deadline; the host retries them",
+			"not_attempted", n, "items", len(items), "timeout", cfg.timeout)
 	}
 	return results, nil
 }
@@ -147,13 +181,21 @@ func (a *action) execute(ctx context.Context, cfg *config, it sdk.ExecuteItem) s
 	if err != nil {
 		return fail(sdk.Permanent(err))
 	}
-	body, err := render(args.body, newTemplateData(it))
+	body, err := render(ctx, args.body, newTemplateData(it))
 	if err != nil {
+		if ctxErr := ctx.Err(); ctxErr != nil && errors.Is(err, ctxErr) {
+			// The template ran out of the call's time rather than into a
+			// fault of its own: another call may have enough.
+			return fail(notAttempted(cfg, fmt.Sprintf("stopped by Switchboard while rendering the body template (%v)", ctxErr)))
+		}
 		return fail(sdk.Permanent(fmt.Errorf("arguments.body: %w", err)))
 	}
 	if args.json && !json.Valid([]byte(body)) {
 		return fail(sdk.Permanent(fmt.Errorf("arguments.body: the rendered body is not valid JSON (content_type is %s): %s; "+
 			"quote values with the json function, as in {\"text\": {{json .Message.Text}}}", args.contentType, jsonProblem(body))))
+	}
+	if err := roomFor(ctx, cfg); err != nil {
+		return fail(err)
 	}
 	status, respBody, err := a.deliver(ctx, cfg, it.IdempotencyKey, args.contentType, []byte(body))
 	if err != nil {

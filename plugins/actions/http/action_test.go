@@ -154,6 +154,8 @@ func TestExecuteRefusesBeforeSending(t *testing.T) {
 			"arguments.body: the body template cannot be parsed: template: body:1: bad character U+007D '}'"},
 		{"unknown field", func(t *testing.T) sdk.ExecuteItem { return step(t, `{"text": {{json .Message.Body}}}`) },
 			"arguments.body: the body template failed: template: body:1:24: executing \"body\" at <.Message.Body>: can't evaluate field Body"},
+		{"range over a number", func(t *testing.T) sdk.ExecuteItem { return step(t, `{{range 100000000000}}{{end}}{}`) },
+			"arguments.body: the body template cannot be used: body:1:8: {{range 100000000000}} ranges over the number 100000000000"},
 		{"unquoted value in JSON", func(t *testing.T) sdk.ExecuteItem { return step(t, `{"text": "{{.Message.Text}}"}`) },
 			"arguments.body: the rendered body is not valid JSON (content_type is application/json): invalid character '\\n' in string literal at byte 23; quote values with the json function"},
 		{"unquoted value in +json", func(t *testing.T) sdk.ExecuteItem { return step(t, `{{.Message.Text}}`, "application/vnd.api+json") },
@@ -329,6 +331,7 @@ func TestConfigure(t *testing.T) {
 		{"url without host", map[string]cty.Value{"url": str("http://")}, cty.GetAttrPath("url"), "has no host"},
 		{"GET", map[string]cty.Value{"url": url, "method": str("GET")}, cty.GetAttrPath("method"), `"GET" cannot carry the body this action sends; use POST, PUT or PATCH`},
 		{"bad timeout", map[string]cty.Value{"url": url, "timeout": str("5 minutes")}, cty.GetAttrPath("timeout"), `"5 minutes" cannot be read as a duration`},
+		{"timeout too long", map[string]cty.Value{"url": url, "timeout": str("1m")}, cty.GetAttrPath("timeout"), "1m0s is too long for the 1m0s Switchboard gives a step call"},
 		{"negative timeout", map[string]cty.Value{"url": url, "timeout": str("-5s")}, cty.GetAttrPath("timeout"), "timeout must be positive"},
 		{"empty secret", map[string]cty.Value{"url": url, "secret": str("")}, cty.GetAttrPath("secret"), "secret is empty"},
 		{"reserved header", map[string]cty.Value{"url": url, "headers": cty.MapVal(map[string]cty.Value{"content-type": str("text/plain")})}, cty.GetAttrPath("headers").Index(str("content-type")), "content_type argument"},
@@ -359,6 +362,14 @@ func TestConfigureDefaults(t *testing.T) {
 	cfg := a.cfg.Load()
 	if cfg.method != "POST" || cfg.client.Timeout != defaultTimeout || cfg.secret != nil {
 		t.Errorf("defaults: method %s, timeout %s, secret %q", cfg.method, cfg.client.Timeout, cfg.secret)
+	}
+}
+
+func TestConfigureLongestTimeout(t *testing.T) {
+	t.Parallel()
+	a := configured(t, map[string]cty.Value{"url": cty.StringVal("https://crm.example.com/hook"), "timeout": cty.StringVal("50s")})
+	if got := a.cfg.Load().timeout; got != maxTimeout {
+		t.Errorf("timeout = %s, want %s", got, maxTimeout)
 	}
 }
 

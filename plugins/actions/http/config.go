@@ -18,6 +18,16 @@ const (
 	signatureHeader = "X-Switchboard-Signature"
 	defaultMethod   = http.MethodPost
 	defaultTimeout  = 10 * time.Second
+
+	// hostCallTimeout is the deadline Switchboard gives every call to a
+	// plugin (core/pluginhost's default CallTimeout, which the hub keeps).
+	hostCallTimeout = 60 * time.Second
+	// maxTimeout is the longest timeout accepted. Execute starts a request
+	// only while its whole timeout fits before the call's deadline, so a
+	// timeout close to hostCallTimeout would never let one start; this
+	// leaves room for the call's own transit and for more than one round
+	// of requests.
+	maxTimeout = hostCallTimeout - 10*time.Second
 )
 
 // config is a validated configuration, immutable once built so that the
@@ -27,6 +37,7 @@ type config struct {
 	method  string
 	secret  []byte // nil: requests are not signed
 	headers map[string]string
+	timeout time.Duration // bounds one request; also the client's Timeout
 	client  *http.Client
 	logger  hclog.Logger // never given secrets or bodies
 }
@@ -35,8 +46,7 @@ type config struct {
 // the attribute that causes it, so the host can show the user's file and line.
 func parseConfig(v cty.Value) (*config, sdk.Diagnostics) {
 	r := sdk.ReadAttrs(v)
-	cfg := &config{method: defaultMethod}
-	timeout := defaultTimeout
+	cfg := &config{method: defaultMethod, timeout: defaultTimeout}
 
 	r.Require("url", `Set url to the address to notify, such as "https://crm.example.com/hooks/switchboard".`)
 	cfg.url, _ = r.URL("url", "http", "https")
@@ -58,11 +68,15 @@ func parseConfig(v cty.Value) (*config, sdk.Diagnostics) {
 		cfg.secret = []byte(s)
 	}
 	if d, ok := r.Duration("timeout"); ok {
-		if d <= 0 {
+		switch {
+		case d <= 0:
 			r.AddError("timeout", "timeout must be positive",
 				fmt.Sprintf("%q would fail every request at once; use a duration such as \"10s\".", d))
+		case d > maxTimeout:
+			r.AddError("timeout", "timeout is too long",
+				fmt.Sprintf("%s is too long for the %s Switchboard gives a step call: a request is started only when its whole timeout fits before the call's deadline. Use at most %s.", d, hostCallTimeout, maxTimeout))
 		}
-		timeout = d
+		cfg.timeout = d
 	}
 	cfg.headers = vendorhttp.ExtraHeaders(r, "headers", func(h string) string {
 		if !reservedHeader(h) {
@@ -74,7 +88,7 @@ func parseConfig(v cty.Value) (*config, sdk.Diagnostics) {
 		return nil, diags
 	}
 	// A redirect is reported, not followed: it would drop the body.
-	cfg.client = vendorhttp.NewClient(timeout)
+	cfg.client = vendorhttp.NewClient(cfg.timeout)
 	return cfg, r.Diagnostics()
 }
 

@@ -2,7 +2,9 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"text/template"
@@ -156,16 +158,28 @@ var funcs = template.FuncMap{
 const maxBodyBytes = 1 << 20
 
 // render parses the body template and executes it over the item. Its errors
-// say which part of the template is wrong, as text/template reports it.
-func render(body string, data templateData) (string, error) {
+// say which part of the template is wrong, as text/template reports it. A
+// template stops when ctx is done, and its loops are bounded (loops.go).
+func render(ctx context.Context, body string, data templateData) (string, error) {
+	guard := &loopGuard{ctx: ctx, left: maxRepetitions}
 	// missingkey=zero: a header or attribute the message lacks reads as ""
 	// instead of the "<no value>" that would otherwise end up in the body.
-	t, err := template.New("body").Option("missingkey=zero").Funcs(funcs).Parse(body)
+	t, err := template.New("body").Option("missingkey=zero").Funcs(funcs).Funcs(guard.funcs()).Parse(body)
 	if err != nil {
 		return "", fmt.Errorf("the body template cannot be parsed: %w", err)
 	}
+	if err := refuseConstantRanges(t); err != nil {
+		return "", fmt.Errorf("the body template cannot be used: %w", err)
+	}
+	guard.install(t)
 	b := &cappedBuffer{}
 	if err := t.Execute(b, data); err != nil {
+		// The guard's own message says where and what to do; text/template's
+		// prefix would only name the hidden function.
+		var stopped *loopStopped
+		if errors.As(err, &stopped) {
+			err = stopped
+		}
 		return "", fmt.Errorf("the body template failed: %w", err)
 	}
 	return b.String(), nil
