@@ -97,7 +97,13 @@ type stateServer struct {
 	impl State
 }
 
+// The server checks every key (CheckStateKey) before the host's store sees
+// it, so that a key no store could keep is the plugin's permanent error.
+
 func (s *stateServer) Get(ctx context.Context, r *wire.StateGetRequest) (*wire.StateGetResponse, error) {
+	if err := CheckStateKey(r.Key); err != nil {
+		return nil, statusError(err)
+	}
 	v, ok, err := s.impl.Get(ctx, r.Key)
 	if err != nil {
 		return nil, statusError(err)
@@ -106,6 +112,9 @@ func (s *stateServer) Get(ctx context.Context, r *wire.StateGetRequest) (*wire.S
 }
 
 func (s *stateServer) Put(ctx context.Context, r *wire.StatePutRequest) (*wire.StatePutResponse, error) {
+	if err := CheckStateKey(r.Key); err != nil {
+		return nil, statusError(err)
+	}
 	if err := s.impl.Put(ctx, r.Key, r.Value); err != nil {
 		return nil, statusError(err)
 	}
@@ -113,6 +122,9 @@ func (s *stateServer) Put(ctx context.Context, r *wire.StatePutRequest) (*wire.S
 }
 
 func (s *stateServer) Delete(ctx context.Context, r *wire.StateDeleteRequest) (*wire.StateDeleteResponse, error) {
+	if err := CheckStateKey(r.Key); err != nil {
+		return nil, statusError(err)
+	}
 	if err := s.impl.Delete(ctx, r.Key); err != nil {
 		return nil, statusError(err)
 	}

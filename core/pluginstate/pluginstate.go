@@ -44,13 +44,25 @@ type instanceState struct {
 	dir string
 }
 
-// file names are the hex of the key, so any key is a safe file name.
-func (s *instanceState) path(key string) string {
-	return filepath.Join(s.dir, hex.EncodeToString([]byte(key)))
+// path names a key's file by the hex of the key, so any key is a safe file
+// name. Hex doubles the length: sdk.CheckStateKey keeps it within the 255
+// bytes of a file name, and refuses the empty key, whose path would be the
+// instance's directory. Refused keys fail as permanent errors, since the
+// host would retry a plain one for ever. Existing files keep their names:
+// changing the mapping would lose every plugin's state.
+func (s *instanceState) path(key string) (string, error) {
+	if err := sdk.CheckStateKey(key); err != nil {
+		return "", fmt.Errorf("plugin state: %w", err)
+	}
+	return filepath.Join(s.dir, hex.EncodeToString([]byte(key))), nil
 }
 
 func (s *instanceState) Get(_ context.Context, key string) ([]byte, bool, error) {
-	b, err := os.ReadFile(s.path(key))
+	path, err := s.path(key)
+	if err != nil {
+		return nil, false, err
+	}
+	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, false, nil
 	}
@@ -61,6 +73,10 @@ func (s *instanceState) Get(_ context.Context, key string) ([]byte, bool, error)
 }
 
 func (s *instanceState) Put(_ context.Context, key string, value []byte) error {
+	path, err := s.path(key)
+	if err != nil {
+		return err
+	}
 	if err := os.MkdirAll(s.dir, 0o700); err != nil {
 		return fmt.Errorf("plugin state: %w", err)
 	}
@@ -80,14 +96,18 @@ func (s *instanceState) Put(_ context.Context, key string, value []byte) error {
 	if err := tmp.Close(); err != nil {
 		return fmt.Errorf("plugin state: %w", err)
 	}
-	if err := os.Rename(tmp.Name(), s.path(key)); err != nil {
+	if err := os.Rename(tmp.Name(), path); err != nil {
 		return fmt.Errorf("plugin state: %w", err)
 	}
 	return syncDir(s.dir)
 }
 
 func (s *instanceState) Delete(_ context.Context, key string) error {
-	err := os.Remove(s.path(key))
+	path, err := s.path(key)
+	if err != nil {
+		return err
+	}
+	err = os.Remove(path)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("plugin state: %w", err)
 	}

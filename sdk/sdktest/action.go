@@ -2,6 +2,9 @@ package sdktest
 
 import (
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/zclconf/go-cty/cty"
@@ -102,11 +105,7 @@ func (h *actionHarness) checkExecute(t *testing.T) {
 		if r.Err != nil {
 			t.Fatalf("Execute round %d: %v", round+1, r.Err)
 		}
-		if s.Outputs != cty.NilType && !r.Outputs.IsNull() {
-			if errs := r.Outputs.Type().TestConformance(s.Outputs); len(errs) > 0 {
-				t.Errorf("outputs %s do not conform to the declared outputs type %s: %v", r.Outputs.Type().FriendlyName(), s.Outputs.FriendlyName(), errs)
-			}
-		}
+		checkOutputs(t, s, fmt.Sprintf("round %d", round+1), r.Outputs)
 	}
 	var withKey int
 	for _, x := range fx.Received() {
@@ -121,20 +120,89 @@ func (h *actionHarness) checkExecute(t *testing.T) {
 	case fx.DedupsKeys() && withKey != 1:
 		t.Errorf("a retried Execute with the same key reached the service %d times, want once", withKey)
 	}
+	h.checkBatch(t)
+	h.checkBatchFailure(t)
+}
 
-	fx = h.fixture(t)
-	a, s = h.configured(t, fx)
-	var items []sdk.ExecuteItem
-	for i := range 3 {
-		items = append(items, h.item(t, s, fx, fmt.Sprintf("batch-%d", i), fmt.Sprintf("batch %d", i)))
-	}
-	for i, r := range execute(t, a, items...) {
+// checkBatch executes three distinct items in one call: each reaches the
+// service with its own key and text, and each result succeeds with outputs.
+func (h *actionHarness) checkBatch(t *testing.T) {
+	fx := h.fixture(t)
+	a, s := h.configured(t, fx)
+	items := h.batchItems(t, s, fx, "batch")
+	res := execute(t, a, items...)
+	received := sentByKey(fx.Received())
+	for i, r := range res {
 		if r.Err != nil {
 			t.Errorf("batch item %d: %v", i, r.Err)
+			continue
+		}
+		checkOutputs(t, s, fmt.Sprintf("batch item %d", i), r.Outputs)
+	}
+	if n := len(fx.Received()); n != len(items) {
+		t.Errorf("service received %d of a batch of %d", n, len(items))
+	}
+	for _, it := range items {
+		if x := received[it.IdempotencyKey]; x.Text != it.Message.Text {
+			t.Errorf("service has %q for key %s, want %q", x.Text, it.IdempotencyKey, it.Message.Text)
 		}
 	}
-	if n := len(fx.Received()); n != 3 {
-		t.Errorf("service received %d of a batch of 3", n)
+}
+
+// checkBatchFailure executes a batch in which the service fails one call.
+// Outputs need not tell the items apart, so this is where the suite sees
+// results in the wrong order: the error must come back at the failed item.
+func (h *actionHarness) checkBatchFailure(t *testing.T) {
+	fx := h.fixture(t)
+	kind, ok := failKind(fx.FailNextExecute)
+	if !ok {
+		return // error_kinds reports it
+	}
+	a, s := h.configured(t, fx)
+	items := h.batchItems(t, s, fx, "batch-fail")
+	res := execute(t, a, items...)
+	itemKeys := make([]string, len(items))
+	errs := make([]error, len(res))
+	for i := range items {
+		itemKeys[i], errs[i] = items[i].IdempotencyKey, res[i].Err
+	}
+	checkFailedItem(t, kind, itemKeys, errs, sentByKey(fx.Received()))
+	for i, r := range res {
+		if r.Err == nil {
+			checkOutputs(t, s, fmt.Sprintf("batch with a failed call, item %d", i), r.Outputs)
+		}
+	}
+}
+
+// batchItems returns three items with distinct keys and texts.
+func (h *actionHarness) batchItems(t testing.TB, s *sdk.Schema, fx ActionFixture, prefix string) []sdk.ExecuteItem {
+	items := make([]sdk.ExecuteItem, 3)
+	for i := range items {
+		items[i] = h.item(t, s, fx, fmt.Sprintf("%s-%d", prefix, i), fmt.Sprintf("%s %d", prefix, i))
+	}
+	return items
+}
+
+// checkOutputs checks a successful result's outputs against the schema.
+// Later steps refer to the declared outputs, and the host checked those
+// references when it loaded the workflow: missing outputs break them at run
+// time.
+func checkOutputs(t *testing.T, s *sdk.Schema, what string, v cty.Value) {
+	t.Helper()
+	if s.Outputs == cty.NilType {
+		return
+	}
+	if v == cty.NilVal || v.IsNull() {
+		declared := s.Outputs.FriendlyName()
+		if s.Outputs.IsObjectType() {
+			declared = strings.Join(slices.Sorted(maps.Keys(s.Outputs.AttributeTypes())), ", ")
+		}
+		t.Errorf("%s: Execute succeeded without outputs, but the schema declares outputs (%s); return a value of that type for every successful item",
+			what, declared)
+		return
+	}
+	if errs := v.Type().TestConformance(s.Outputs); len(errs) > 0 {
+		t.Errorf("%s: outputs %s do not conform to the declared outputs type %s: %v", what, v.Type().FriendlyName(), s.Outputs.FriendlyName(), errs)
 	}
 }
 

@@ -76,3 +76,56 @@ func checkRejected(t *testing.T, call configureFunc, b *sdk.Block, bc BadConfig)
 	}
 	t.Errorf("no error diagnostic points at %s (the host maps it to the user's file:line); got %v", sdk.PathString(bc.Attribute), diags.Err())
 }
+
+// failKind arms the fake's failure of its next call with the first kind it
+// supports.
+func failKind(failNext func(sdk.ErrorKind) bool) (sdk.ErrorKind, bool) {
+	for _, kind := range []sdk.ErrorKind{sdk.KindPermanent, sdk.KindRetryable, sdk.KindRateLimited} {
+		if failNext(kind) {
+			return kind, true
+		}
+	}
+	return sdk.KindUnspecified, false
+}
+
+// sentByKey indexes what a fake received by idempotency key, keeping the
+// first call with each key.
+func sentByKey(sent []Sent) map[string]Sent {
+	m := make(map[string]Sent, len(sent))
+	for _, x := range sent {
+		if _, ok := m[x.IdempotencyKey]; !ok {
+			m[x.IdempotencyKey] = x
+		}
+	}
+	return m
+}
+
+// checkFailedItem checks a batch in which the fake failed one call: an item
+// the fake received must succeed, and an item it did not receive (the one it
+// failed, and any the plugin then gave up on) must fail. Telling the items
+// apart by what the fake received, rather than by position, keeps the check
+// right for a plugin that calls the vendor concurrently. It checks nothing
+// when it cannot tell: the fake received every item, because the plugin
+// retried or the fixture also records the calls it failed.
+func checkFailedItem(t *testing.T, kind sdk.ErrorKind, keys []string, errs []error, received map[string]Sent) {
+	t.Helper()
+	missing := 0
+	for _, k := range keys {
+		if _, ok := received[k]; !ok {
+			missing++
+		}
+	}
+	if missing == 0 {
+		t.Logf("the fake received every item of a batch although it failed one call (%s); the suite cannot tell which item failed", kind)
+		return
+	}
+	for i, k := range keys {
+		_, ok := received[k]
+		switch {
+		case ok && errs[i] != nil:
+			t.Errorf("batch with one failed call, item %d (key %s): the vendor took it, yet its result is an error: %v; return one result per item, in the items' order", i, k, errs[i])
+		case !ok && errs[i] == nil:
+			t.Errorf("batch with one failed call, item %d (key %s): the vendor never took it, yet its result is a success; return one result per item, in the items' order", i, k)
+		}
+	}
+}

@@ -220,27 +220,62 @@ func checkLookup(t *testing.T, c sdk.Connector, ch *sdk.Channel, key string, out
 	}
 }
 
+// checkBatchSend sends three distinct messages in one call. The host
+// records result i as the outcome of item i, so each result must carry the
+// external id the vendor gave that item's key: a result at the wrong index
+// files a reply under another message. Then the vendor fails one send of a
+// batch, and the error must come back at that item.
 func (h *connectorHarness) checkBatchSend(t *testing.T) {
 	fx := h.fixture(t)
 	c, _ := h.configured(t, fx)
-	var items []sdk.SendItem
-	for i := range 3 {
-		items = append(items, sdk.SendItem{IdempotencyKey: fmt.Sprintf("batch-%d", i), Message: fx.Outbound(fmt.Sprintf("batch message %d", i))})
-	}
-	for i, r := range send(t, c, items...) {
-		if r.Err != nil {
-			t.Errorf("batch item %d: %v", i, r.Err)
+	items := batchItems(fx, "batch")
+	res := send(t, c, items...)
+	sent := sentByKey(fx.Sent())
+	for i, it := range items {
+		x, ok := sent[it.IdempotencyKey]
+		switch {
+		case res[i].Err != nil:
+			t.Errorf("batch item %d (key %s): %v", i, it.IdempotencyKey, res[i].Err)
+		case !ok || x.Text != it.Message.Text:
+			t.Errorf("vendor has %q for key %s, want %q", x.Text, it.IdempotencyKey, it.Message.Text)
+		case x.ExternalID == "":
+			t.Errorf("fixture's Sent has no ExternalID for key %s; record the id the vendor gave each send, so the suite can check each result's", it.IdempotencyKey)
+		case res[i].ExternalID != x.ExternalID:
+			t.Errorf("batch item %d (key %s): Send returned external id %q, but the vendor gave that key %q; return one result per item, in the items' order",
+				i, it.IdempotencyKey, res[i].ExternalID, x.ExternalID)
 		}
 	}
-	got := map[string]string{}
-	for _, x := range fx.Sent() {
-		got[x.IdempotencyKey] = x.Text
+
+	fx = h.fixture(t)
+	kind, ok := failKind(fx.FailNextSend)
+	if !ok {
+		return // error_kinds reports it
 	}
-	for _, it := range items {
-		if got[it.IdempotencyKey] != it.Message.Text {
-			t.Errorf("vendor has %q for key %s, want %q", got[it.IdempotencyKey], it.IdempotencyKey, it.Message.Text)
-		}
+	c, _ = h.configured(t, fx)
+	items = batchItems(fx, "batch-fail")
+	res = send(t, c, items...)
+	errs := make([]error, len(res))
+	for i, r := range res {
+		errs[i] = r.Err
 	}
+	checkFailedItem(t, kind, keys(items), errs, sentByKey(fx.Sent()))
+}
+
+// batchItems returns three sends with distinct keys and texts.
+func batchItems(fx ConnectorFixture, prefix string) []sdk.SendItem {
+	items := make([]sdk.SendItem, 3)
+	for i := range items {
+		items[i] = sdk.SendItem{IdempotencyKey: fmt.Sprintf("%s-%d", prefix, i), Message: fx.Outbound(fmt.Sprintf("%s message %d", prefix, i))}
+	}
+	return items
+}
+
+func keys(items []sdk.SendItem) []string {
+	out := make([]string, len(items))
+	for i, it := range items {
+		out[i] = it.IdempotencyKey
+	}
+	return out
 }
 
 // checkPollCursor plays the host: it keeps the cursor, restarts the plugin

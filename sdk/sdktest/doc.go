@@ -19,5 +19,7 @@
 // repeats a message across restarts when the host keeps the cursor; webhooks
 // with a bad signature are rejected; a retried Send with the same
 // idempotency key reaches the vendor once (or LookupSend tells the truth);
-// error kinds survive the wire.
+// each result of a batch belongs to its item; declared outputs are
+// returned; error kinds survive the wire. The State the suite passes to
+// Configure refuses the keys the host refuses.
 package sdktest

@@ -23,7 +23,10 @@ type ConnectorFixture interface {
 	Inject(t testing.TB, text string) Inbound
 	// Outbound is a valid message to send with this text.
 	Outbound(text string) sdk.OutboundMessage
-	// Sent lists the sends that reached the vendor, in order.
+	// Sent lists the sends the vendor took, in order, each with the
+	// ExternalID the vendor gave it; a send the vendor failed is not in it.
+	// The suite checks each Send result against the entry for its item's
+	// key.
 	Sent() []Sent
 	// FailNextSend makes the vendor fail the next send so that the
 	// connector must report an error of this kind (for KindRateLimited, with
@@ -67,7 +70,8 @@ type ActionFixture interface {
 	// Arguments are valid step arguments, of the schema's arguments type,
 	// that carry text to the service.
 	Arguments(text string) cty.Value
-	// Received lists what reached the service, in order.
+	// Received lists what the service took, in order; a call the service
+	// failed is not in it.
 	Received() []Sent
 	// FailNextExecute is FailNextSend for actions.
 	FailNextExecute(kind sdk.ErrorKind) bool

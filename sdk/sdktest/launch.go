@@ -103,7 +103,8 @@ func startBinary(t testing.TB, kind sdk.Kind, path string) any {
 	return raw
 }
 
-// memState is the host's State service as the suite provides it.
+// memState is the host's State service as the suite provides it, refusing
+// the keys the host refuses.
 type memState struct {
 	mu sync.Mutex
 	m  map[string][]byte
@@ -112,6 +113,9 @@ type memState struct {
 func newMemState() *memState { return &memState{m: map[string][]byte{}} }
 
 func (s *memState) Get(_ context.Context, key string) ([]byte, bool, error) {
+	if err := sdk.CheckStateKey(key); err != nil {
+		return nil, false, err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	v, ok := s.m[key]
@@ -119,6 +123,9 @@ func (s *memState) Get(_ context.Context, key string) ([]byte, bool, error) {
 }
 
 func (s *memState) Put(_ context.Context, key string, value []byte) error {
+	if err := sdk.CheckStateKey(key); err != nil {
+		return err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.m[key] = append([]byte(nil), value...)
@@ -126,6 +133,9 @@ func (s *memState) Put(_ context.Context, key string, value []byte) error {
 }
 
 func (s *memState) Delete(_ context.Context, key string) error {
+	if err := sdk.CheckStateKey(key); err != nil {
+		return err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	delete(s.m, key)

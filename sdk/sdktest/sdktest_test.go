@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -84,6 +85,16 @@ func (c *conn) Configure(_ context.Context, req sdk.ConfigureRequest) (sdk.Diagn
 	if ok {
 		c.v = v.(*vendor)
 	}
+	stateKeys := map[string]string{
+		"statekey": "token_" + strings.Repeat("x", 200), // named after a long vendor id
+		"nulkey":   "token\x00x",
+	}
+	if key, ok := stateKeys[c.broken]; ok {
+		// The host cannot store the key.
+		if err := req.State.Put(context.Background(), key, []byte("t")); err != nil {
+			return nil, err
+		}
+	}
 	return nil, nil
 }
 
@@ -124,12 +135,23 @@ func (c *conn) Send(_ context.Context, items []sdk.SendItem) ([]sdk.SendResult, 
 		}
 		out[i].ExternalID = c.v.send(key, it.Message.Text)
 	}
+	if c.broken == "order" {
+		slices.Reverse(out) // each reply filed under another message
+	}
 	return out, nil
 }
 
 func (c *conn) classify(err error) error {
+	if c.broken == "kinds" {
+		return err
+	}
+	return classify(err)
+}
+
+// classify gives the fake's failures their kinds.
+func classify(err error) error {
 	var h errHTTP
-	if c.broken == "kinds" || !errors.As(err, &h) {
+	if !errors.As(err, &h) {
 		return err
 	}
 	switch {
@@ -228,26 +250,43 @@ func TestConformingConnectorPasses(t *testing.T) {
 // TestBrokenConnector runs the suite against connectors broken in one way
 // each, in a child process, and expects it to fail saying why.
 func TestBrokenConnectorsFail(t *testing.T) {
-	tests := map[string]string{
-		"cursor":    "came back",
-		"key":       "want \"conformance-key-1\"",
-		"kinds":     "want kind permanent",
-		"configure": "Configure accepted it",
-		"secret":    "looks like a secret but is not Sensitive",
+	tests := map[string][]string{
+		"cursor":    {"came back"},
+		"key":       {"want \"conformance-key-1\""},
+		"kinds":     {"want kind permanent"},
+		"configure": {"Configure accepted it"},
+		"secret":    {"looks like a secret but is not Sensitive"},
+		"order": {
+			`batch item 0 (key batch-0): Send returned external id "out2", but the vendor gave that key "out0"`,
+			"batch with one failed call, item 0 (key batch-fail-0): the vendor never took it, yet its result is a success",
+			"batch with one failed call, item 2 (key batch-fail-2): the vendor took it, yet its result is an error",
+		},
+		"statekey": {"is 206 bytes, over the limit of 127"},
+		"nulkey":   {"holds a NUL byte"},
 	}
 	for broken, want := range tests {
 		t.Run(broken, func(t *testing.T) {
 			t.Parallel()
-			cmd := exec.Command(os.Args[0], "-test.run=^TestBrokenHelper$")
-			cmd.Env = append(os.Environ(), "SDKTEST_BROKEN="+broken)
-			out, err := cmd.CombinedOutput()
-			if err == nil {
-				t.Fatalf("the suite passed a connector with a broken %s:\n%s", broken, out)
-			}
-			if !strings.Contains(string(out), want) {
-				t.Errorf("the suite failed without saying %q:\n%s", want, out)
-			}
+			expectSuiteFails(t, "TestBrokenHelper", broken, want)
 		})
+	}
+}
+
+// expectSuiteFails runs the helper test with SDKTEST_BROKEN=broken in a
+// child process, where the suite's failure cannot fail this test, and
+// expects it to fail saying each of want.
+func expectSuiteFails(t *testing.T, helper, broken string, want []string) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^"+helper+"$")
+	cmd.Env = append(os.Environ(), "SDKTEST_BROKEN="+broken)
+	out, err := cmd.CombinedOutput()
+	if err == nil {
+		t.Fatalf("the suite passed a plugin with a broken %s:\n%s", broken, out)
+	}
+	for _, w := range want {
+		if !strings.Contains(string(out), w) {
+			t.Errorf("the suite failed without saying %q:\n%s", w, out)
+		}
 	}
 }
 
