@@ -16,7 +16,7 @@ func fmtCmd(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("fmt", "fmt [-check] [DIR...]", stderr)
 	check := fs.Bool("check", false, "only list the files that are not formatted; exit 1 if any")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, `Usage: switchboard fmt [-check] [DIR...]
+		fmt.Fprint(fs.Output(), `Usage: switchboard fmt [-check] [DIR...]
 
 Rewrites every *.hcl file (tests included) below each directory in the
 canonical format. With -check, changes nothing, lists the files that would
@@ -25,7 +25,10 @@ change, and exits 1 if there are any.
 `)
 		fs.PrintDefaults()
 	}
-	if err := parse(fs, args); err != nil {
+	if err := parse(fs, args, stdout); err != nil {
+		return err
+	}
+	if err := flagsFirst(fs, args, "DIR"); err != nil {
 		return err
 	}
 	roots := fs.Args()

@@ -3,10 +3,11 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -24,8 +25,8 @@ const pluginsUsage = `Usage: switchboard plugins <list|inspect|lock> [flags]
   lock      write the lock file (name, version, sha256, schema of every
             plugin) that validate and test read without starting plugins
 
-The plugin directory is -dir, else $SWITCHBOARD_PLUGIN_DIR, else the
-directory of the switchboard executable. Plugins are executables named
+The plugin directory is -dir (or -plugin-dir), else $SWITCHBOARD_PLUGIN_DIR,
+else the directory of the switchboard executable. Plugins are executables named
 switchboard-connector-<name> or switchboard-action-<name>.
 `
 
@@ -50,79 +51,134 @@ func pluginsCmd(args []string, stdout, stderr io.Writer) error {
 }
 
 func defaultPluginDir() string {
-	if d := os.Getenv("SWITCHBOARD_PLUGIN_DIR"); d != "" {
-		return d
-	}
-	if exe, err := os.Executable(); err == nil {
-		return filepath.Dir(exe)
-	}
-	return "."
+	dir, _ := pluginhost.DefaultDir()
+	return dir
 }
 
-// inspectAll starts every plugin in dir once to read its schema.
-func inspectAll(dir string) ([]*pluginhost.Info, error) {
+// pluginDirFlags defines -dir and its other name -plugin-dir, which serve,
+// validate and test call it.
+func pluginDirFlags(fs *flag.FlagSet) *string {
+	dir := fs.String("dir", defaultPluginDir(), "plugin directory")
+	fs.StringVar(dir, "plugin-dir", defaultPluginDir(), "the same as -dir")
+	return dir
+}
+
+// inspected is one plugin of the plugin directory, read or broken.
+type inspected struct {
+	pluginhost.Candidate
+	info *pluginhost.Info // nil when broken
+	err  error
+}
+
+// inspectAll starts every plugin in dir once to read its schema. A broken
+// plugin is returned with its error; the error is the directory's.
+func inspectAll(dir string) ([]inspected, error) {
 	cands, err := pluginhost.Discover(dir)
 	if err != nil {
 		return nil, err
 	}
 	if len(cands) == 0 {
-		return nil, fmt.Errorf("no plugins in %s; build them with make build, or point -dir at them", dir)
+		return nil, fmt.Errorf("no plugins in %s; build them with make build, or pass -plugin-dir with the directory that holds them", pluginhost.DescribeDir(dir))
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	out := make([]*pluginhost.Info, 0, len(cands))
+	out := make([]inspected, 0, len(cands))
 	for _, c := range cands {
+		// A deadline of its own: a plugin that hangs does not use up the
+		// others' time.
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		info, err := pluginhost.Inspect(ctx, c, pluginhost.Options{})
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, info)
+		cancel()
+		out = append(out, inspected{Candidate: c, info: info, err: err})
 	}
 	return out, nil
 }
 
+// brokenError names the plugins that could not be inspected.
+func brokenError(all []inspected) error {
+	var names []string
+	for _, p := range all {
+		if p.err != nil {
+			names = append(names, fmt.Sprintf("%s %q", p.Kind, p.Name))
+		}
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%d of %d plugins could not be inspected: %s", len(names), len(all), strings.Join(names, ", "))
+}
+
 func pluginsList(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("plugins list", "plugins list [-dir DIR] [-json]", stderr)
-	dir := fs.String("dir", defaultPluginDir(), "plugin directory")
+	dir := pluginDirFlags(fs)
 	asJSON := fs.Bool("json", false, "print JSON instead of a table")
-	if err := parse(fs, args); err != nil {
+	if err := parse(fs, args, stdout); err != nil {
 		return err
 	}
-	infos, err := inspectAll(*dir)
+	if err := noArgs(fs, func(arg string) string { return "did you mean -plugin-dir " + quoteArgs([]string{arg}) + "?" }); err != nil {
+		return err
+	}
+	all, err := inspectAll(*dir)
 	if err != nil {
 		return err
 	}
+	// Every plugin is listed, a broken one marked, with its error in place
+	// of what it would have said about itself; the exit status says one was
+	// broken.
 	if *asJSON {
 		type row struct {
 			Name     string `json:"name"`
 			Kind     string `json:"kind"`
-			Protocol int    `json:"protocol"`
-			Version  string `json:"version"`
-			SHA256   string `json:"sha256"`
+			Protocol int    `json:"protocol,omitempty"`
+			Version  string `json:"version,omitempty"`
+			SHA256   string `json:"sha256,omitempty"`
 			Path     string `json:"path"`
+			Error    string `json:"error,omitempty"`
 		}
-		rows := make([]row, len(infos))
-		for i, in := range infos {
-			rows[i] = row{in.Name, in.Kind.String(), in.Protocol, in.Schema.Version, in.SHA256, in.Path}
+		rows := make([]row, len(all))
+		for i, p := range all {
+			rows[i] = row{Name: p.Name, Kind: p.Kind.String(), Path: p.Path}
+			if in := p.info; in != nil {
+				rows[i].Protocol, rows[i].Version, rows[i].SHA256 = in.Protocol, in.Schema.Version, in.SHA256
+			} else {
+				rows[i].Error = p.err.Error()
+			}
 		}
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(rows)
+		if err := enc.Encode(rows); err != nil {
+			return err
+		}
+		return brokenError(all)
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tKIND\tPROTOCOL\tVERSION\tSHA256\tPATH")
-	for _, in := range infos {
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\n", in.Name, in.Kind, in.Protocol, in.Schema.Version, in.SHA256, in.Path)
+	for _, p := range all {
+		if in := p.info; in != nil {
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\n", in.Name, in.Kind, in.Protocol, in.Schema.Version, in.SHA256, in.Path)
+			continue
+		}
+		fmt.Fprintf(tw, "%s\t%s\t-\tBROKEN\t-\t%s\n", p.Name, p.Kind, p.Path)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	// The errors, often several lines long, follow the table on stderr.
+	for _, p := range all {
+		if p.err != nil {
+			fmt.Fprintf(stderr, "switchboard: BROKEN %s %q (%s): %v\n", p.Kind, p.Name, p.Path, p.err)
+		}
+	}
+	return brokenError(all)
 }
 
 func pluginsInspect(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("plugins inspect", "plugins inspect [-dir DIR] [-kind connector|action] [-json] NAME", stderr)
-	dir := fs.String("dir", defaultPluginDir(), "plugin directory")
+	dir := pluginDirFlags(fs)
 	kind := fs.String("kind", "", "connector or action, when both kinds have a plugin of this name")
 	asJSON := fs.Bool("json", false, "print the schema as JSON (the lock file's form)")
-	if err := parse(fs, args); err != nil {
+	if err := parse(fs, args, stdout); err != nil {
+		return err
+	}
+	if err := flagsFirst(fs, args, "NAME"); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
@@ -144,7 +200,7 @@ func pluginsInspect(args []string, stdout, stderr io.Writer) error {
 	}
 	switch len(match) {
 	case 0:
-		return fmt.Errorf("no plugin %q in %s; `switchboard plugins list -dir %s` shows what is there", name, *dir, *dir)
+		return fmt.Errorf("no plugin %q in %s; `switchboard plugins list -plugin-dir %s` shows what is there", name, pluginhost.DescribeDir(*dir), quoteArgs([]string{*dir}))
 	case 1:
 	default:
 		return fmt.Errorf("both a connector and an action are named %q; choose one with -kind", name)
@@ -169,17 +225,31 @@ func pluginsInspect(args []string, stdout, stderr io.Writer) error {
 
 func pluginsLock(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("plugins lock", "plugins lock [-dir DIR] [-o FILE]", stderr)
-	dir := fs.String("dir", defaultPluginDir(), "plugin directory")
+	dir := pluginDirFlags(fs)
 	out := fs.String("o", lockfile.FileName, "lock file to write, usually in the config directory")
-	if err := parse(fs, args); err != nil {
+	if err := parse(fs, args, stdout); err != nil {
 		return err
 	}
-	infos, err := inspectAll(*dir)
+	if err := noArgs(fs, func(arg string) string {
+		if !strings.HasSuffix(arg, ".json") {
+			arg = filepath.Join(arg, lockfile.FileName) // a configuration directory
+		}
+		return "did you mean -o " + quoteArgs([]string{arg}) + "?"
+	}); err != nil {
+		return err
+	}
+	all, err := inspectAll(*dir)
 	if err != nil {
 		return err
 	}
+	// A lock file holds every plugin of the directory or is not written:
+	// validate and test would report a plugin it left out as unknown.
 	f := &lockfile.File{}
-	for _, in := range infos {
+	for _, p := range all {
+		if p.err != nil {
+			return p.err
+		}
+		in := p.info
 		f.Plugins = append(f.Plugins, lockfile.Entry{
 			Kind: in.Kind.String(), Name: in.Name, Version: in.Schema.Version,
 			Protocol: in.Protocol, SHA256: in.SHA256, Schema: in.Schema,

@@ -15,7 +15,7 @@ import (
 func sendCmd(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("send", "send [flags] TEXT", stderr)
 	fs.Usage = func() {
-		fmt.Fprint(stderr, `Usage: switchboard send [flags] TEXT
+		fmt.Fprint(fs.Output(), `Usage: switchboard send [flags] TEXT
 
 Injects a test buyer message into a running hub through a webhook connector
 (connector "webhook" "<account>"), the way a vendor would: a JSON POST to
@@ -33,7 +33,10 @@ signatures. Prints the hub's answer.
 	id := fs.String("id", "", "the message's external id; default: a new one (repeat one to test de-duplication)")
 	secret := fs.String("secret", "", "the connector's secret, to sign the request")
 	header := fs.String("signature-header", "X-Switchboard-Signature", "where the signature goes")
-	if err := parse(fs, args); err != nil {
+	if err := parse(fs, args, stdout); err != nil {
+		return err
+	}
+	if err := flagsFirst(fs, args, "TEXT"); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {

@@ -41,10 +41,17 @@ NATS cluster instead; database_schema and nats_stream keep several hubs
 apart on one database and one cluster.
 
 Signals: SIGHUP (or switchboard reload) validates the configuration again and
-swaps it in, keeping the running one if it is invalid; the hub block's listen,
-database, database_schema, nats_url, nats_stream and poll_interval are read
-only at start, and the log says when a reload changed one. SIGTERM and SIGINT
-stop taking work in, let work in flight finish, and stop the plugins.
+swaps it in, keeping the running one if it is invalid; a SIGHUP that comes
+while the hub starts is remembered and applied, once, as soon as it runs.
+The hub block's listen, database, database_schema, nats_url, nats_stream and
+poll_interval are read only at start, and the log says when a reload changed
+one. SIGTERM and SIGINT stop taking work in, let work in flight finish, and
+stop the plugins.
+
+Exit status: 0 after a clean stop, 1 on an error, 2 for a wrong command line
+(an unknown flag, an argument without a flag, a -config that is not a
+directory, a -data that is a file, a -listen that is not host:port, an
+unknown -log-level).
 
 `
 
@@ -54,18 +61,45 @@ stop taking work in, let work in flight finish, and stop the plugins.
 const testClockEnv = "SWITCHBOARD_TEST_CLOCK"
 
 func serveCmd(args []string, stdout, stderr io.Writer) error {
+	// SIGHUP ends a process that does not handle it, and a service manager
+	// may send one (systemctl reload) as soon as the process exists: catch
+	// it before anything else. The channel holds one signal until the hub
+	// runs, so that reloads asked for during the start become one reload.
+	hups := make(chan os.Signal, 1)
+	signal.Notify(hups, syscall.SIGHUP)
+	defer signal.Stop(hups)
+
 	fs := newFlags("serve", "serve -config DIR", stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, serveUsage); fs.PrintDefaults() }
+	fs.Usage = func() { fmt.Fprint(fs.Output(), serveUsage); fs.PrintDefaults() }
 	dir := fs.String("config", "", "configuration directory (required)")
 	data := fs.String("data", "data", "data directory: the SQLite database, JetStream files, plugin state")
 	listen := fs.String("listen", "", "HTTP address; default: the hub block's listen, else 127.0.0.1:8080")
 	pluginDir := fs.String("plugin-dir", defaultPluginDir(), "plugin directory")
 	logLevel := fs.String("log-level", "info", "trace, debug, info, warn, error or off")
-	if err := parse(fs, args); err != nil {
+	if err := parse(fs, args, stdout); err != nil {
 		return err
 	}
+	if err := noArgs(fs, func(arg string) string { return "did you mean -config " + quoteArgs([]string{arg}) + "?" }); err != nil {
+		return err
+	}
+	// A wrong value on the command line is found before anything starts,
+	// and exits 2 like every wrong command line.
 	if *dir == "" {
 		return misuse(fs, "-config is required: the directory of the configuration's *.hcl files")
+	}
+	switch fi, err := os.Stat(*dir); {
+	case err != nil:
+		return misuse(fs, "-config %s: %v; give the directory of the configuration's *.hcl files", *dir, errors.Unwrap(err))
+	case !fi.IsDir():
+		return misuse(fs, "-config %s is a file; -config takes the directory of the configuration's *.hcl files: -config %s", *dir, filepath.Dir(*dir))
+	}
+	if fi, err := os.Stat(*data); err == nil && !fi.IsDir() {
+		return misuse(fs, "-data %s is a file; -data takes a directory, which serve creates when missing", *data)
+	}
+	if *listen != "" {
+		if err := config.CheckListen(*listen); err != nil {
+			return misuse(fs, "-listen %s", err)
+		}
 	}
 	level := hclog.LevelFromString(*logLevel)
 	if level == hclog.NoLevel {
@@ -93,6 +127,15 @@ func serveCmd(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer unlock()
+	// The PID file goes with the lock: written as soon as this hub holds the
+	// data directory, it replaces the one a killed hub left, so that reload
+	// never signals a process id the system may have given to another
+	// program, and a reload asked for during the start reaches this hub.
+	pidFile := filepath.Join(*data, "switchboard.pid")
+	if err := os.WriteFile(pidFile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o600); err != nil {
+		return fmt.Errorf("data directory: %w", err)
+	}
+	defer os.Remove(pidFile)
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 
@@ -155,14 +198,10 @@ func serveCmd(args []string, stdout, stderr io.Writer) error {
 	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute}
 	go func() { _ = srv.Serve(ln) }()
-	if err := os.WriteFile(filepath.Join(*data, "switchboard.pid"), []byte(strconv.Itoa(os.Getpid())+"\n"), 0o600); err != nil {
-		return err
-	}
-	defer os.Remove(filepath.Join(*data, "switchboard.pid"))
 
-	hups := make(chan os.Signal, 1)
-	signal.Notify(hups, syscall.SIGHUP)
-	defer signal.Stop(hups)
+	if len(hups) > 0 {
+		logger.Info("a reload was asked for while the hub started; reloading now")
+	}
 	started := cfg.Hub // what the settings read only at start were
 	go func() {
 		for range hups {
@@ -224,11 +263,15 @@ func serveClock() (clock.Clock, *clock.Fake, error) {
 	return f, f, nil
 }
 
+// lockFileName is the file in the data directory that the running hub
+// holds a lock on.
+const lockFileName = "switchboard.lock"
+
 // lockDataDir keeps a second hub from serving from the same data directory:
 // two writers on one SQLite file and one JetStream store would corrupt
 // both. The lock goes with the process, however it ends.
 func lockDataDir(dir string) (func(), error) {
-	f, err := os.OpenFile(filepath.Join(dir, "switchboard.lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	f, err := os.OpenFile(filepath.Join(dir, lockFileName), os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
 	}

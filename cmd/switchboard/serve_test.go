@@ -7,9 +7,11 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -775,5 +777,219 @@ func TestServeRefusesAPluginTheLockFileDoesNotKnow(t *testing.T) {
 	code, _, stderr := runCLI(t, "serve", "-config", cfg, "-data", data, "-listen", "127.0.0.1:0", "-plugin-dir", pluginDir)
 	if code != 1 || !strings.Contains(stderr, other) || !strings.Contains(stderr, sum) {
 		t.Errorf("exit %d, want 1 with an error naming both sums; stderr:\n%s", code, stderr)
+	}
+}
+
+// A listen or database that serve cannot use stops it before it opens
+// anything, with the place in the file; so does a -listen flag, as a wrong
+// command line.
+func TestServeRefusesListenAndDatabaseBeforeStarting(t *testing.T) {
+	s := newSink(t)
+	t.Setenv("TEST_HOOK_SECRET", hookSecret)
+	t.Setenv("TEST_API_TOKEN", apiToken)
+	for _, tc := range []struct {
+		settings string
+		flags    []string
+		code     int
+		want     string
+	}{
+		{settings: `listen = "8080"`, code: 1, want: `hub.hcl:3:12: error: Invalid listen address`},
+		{settings: `database = "mysql://hub@db/hub"`, code: 1, want: `hub.hcl:3:14: error: Unsupported database`},
+		{flags: []string{"-listen", "127.0.0.1"}, code: 2, want: `-listen "127.0.0.1" is not host:port`},
+	} {
+		cfg, data := t.TempDir(), t.TempDir()
+		writeConfig(t, cfg, s.srv.URL, "0s")
+		writeHub(t, cfg, s.srv.URL, `api_tokens = [env("TEST_API_TOKEN")]
+  `+tc.settings)
+		args := append([]string{"serve", "-config", cfg, "-data", data, "-plugin-dir", pluginDir}, tc.flags...)
+		code, _, stderr := runCLI(t, args...)
+		if code != tc.code || !strings.Contains(stderr, tc.want) {
+			t.Errorf("%s%v: exit %d, want %d with %q:\n%s", tc.settings, tc.flags, code, tc.code, tc.want, stderr)
+		}
+		if entries, _ := os.ReadDir(data); len(entries) != 0 {
+			t.Errorf("%s%v: serve left %d files in the data directory", tc.settings, tc.flags, len(entries))
+		}
+	}
+}
+
+// reload signals only a hub that holds the data directory's lock: a PID
+// file left by a killed hub may name a process id the system has given to
+// another program since.
+func TestReloadSignalsOnlyALiveHub(t *testing.T) {
+	// other stands for that program: SIGHUP would end it.
+	start := func(t *testing.T) (pid int, signalled func() bool) {
+		t.Helper()
+		cmd := exec.Command("sleep", "60")
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		done := make(chan struct{})
+		go func() { _ = cmd.Wait(); close(done) }()
+		t.Cleanup(func() { _ = cmd.Process.Kill(); <-done })
+		return cmd.Process.Pid, func() bool {
+			select {
+			case <-done:
+				return true
+			case <-time.After(300 * time.Millisecond):
+				return false
+			}
+		}
+	}
+	for _, tc := range []struct {
+		name string
+		lock func(t *testing.T, data string) // leaves the lock file as a hub would
+	}{
+		{"no lock file", func(*testing.T, string) {}},
+		{"a lock file nobody holds", func(t *testing.T, data string) {
+			unlock, err := lockDataDir(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			unlock() // the hub died
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			data := t.TempDir()
+			tc.lock(t, data)
+			pid, signalled := start(t)
+			write(t, data, "switchboard.pid", strconv.Itoa(pid)+"\n")
+			code, stdout, stderr := runCLI(t, "reload", "-data", data)
+			want := fmt.Sprintf("no hub is serving from %s: %s names process %d, but no hub holds %s, so the PID file is stale",
+				data, filepath.Join(data, "switchboard.pid"), pid, filepath.Join(data, "switchboard.lock"))
+			if code != 1 || !strings.Contains(stderr, want) || stdout != "" {
+				t.Errorf("exit %d, want 1 with %q; stdout %q, stderr:\n%s", code, want, stdout, stderr)
+			}
+			if signalled() {
+				t.Errorf("reload signalled process %d, which is not a hub", pid)
+			}
+			// reload let go of the lock it tried: a hub can start.
+			unlock, err := lockDataDir(data)
+			if err != nil {
+				t.Fatalf("after reload: %v", err)
+			}
+			unlock()
+		})
+	}
+	t.Run("a held lock", func(t *testing.T) {
+		data := t.TempDir()
+		unlock, err := lockDataDir(data) // as serve holds it
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer unlock()
+		pid, signalled := start(t)
+		write(t, data, "switchboard.pid", strconv.Itoa(pid)+"\n")
+		if code, stdout, stderr := runCLI(t, "reload", "-data", data); code != 0 || !strings.Contains(stdout, fmt.Sprintf("asked hub process %d to reload", pid)) {
+			t.Errorf("exit %d, stdout %q, stderr %q", code, stdout, stderr)
+		}
+		if !signalled() {
+			t.Errorf("process %d got no SIGHUP", pid)
+		}
+	})
+}
+
+// A SIGHUP while the hub starts (systemctl reload right after systemctl
+// start) does not end it: it is applied, once, when the hub runs.
+func TestSIGHUPDuringStartIsAppliedOnce(t *testing.T) {
+	s := newSink(t)
+	cfg, data := t.TempDir(), t.TempDir()
+	writeConfig(t, cfg, s.srv.URL, "0s")
+	// The PID file is written as soon as the hub holds the data directory,
+	// before the store, the queue and the plugins start.
+	sent := make(chan error, 1)
+	go func() {
+		deadline := time.Now().Add(30 * time.Second)
+		for time.Now().Before(deadline) {
+			if b, err := os.ReadFile(filepath.Join(data, "switchboard.pid")); err == nil {
+				pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
+				sent <- syscall.Kill(pid, syscall.SIGHUP)
+				return
+			}
+			time.Sleep(time.Millisecond)
+		}
+		sent <- fmt.Errorf("no PID file in %s", data)
+	}()
+	h := startHub(t, cfg, data)
+	if err := <-sent; err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, 30*time.Second, "the reload", func() bool { return strings.Contains(h.logs.String(), "configuration reloaded") })
+	if code := h.deliver(t, "after-hup", "t1", "hello"); code != http.StatusOK {
+		t.Fatalf("deliver: %d", code)
+	}
+	eventually(t, 30*time.Second, "the reply", func() bool { return s.distinct() == 1 })
+	if n := strings.Count(h.logs.String(), "configuration reloaded"); n != 1 {
+		t.Errorf("%d reloads after one SIGHUP:\n%s", n, h.logs.String())
+	}
+}
+
+// A starting hub replaces the PID file a killed one left as soon as it
+// holds the data directory, so that a reload during its start reaches it,
+// and not the process the stale file names; the SIGHUP does not end it.
+// The hub is kept starting by a NATS server that accepts connections and
+// never answers, until the client gives up (after 2s) and serve fails.
+func TestReloadDuringStartReachesTheStartingHub(t *testing.T) {
+	silent, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer silent.Close()
+	s := newSink(t)
+	cfg, data := t.TempDir(), t.TempDir()
+	writeConfig(t, cfg, s.srv.URL, "0s")
+	writeHub(t, cfg, s.srv.URL, fmt.Sprintf(`api_tokens = [env("TEST_API_TOKEN")]
+  nats_url   = "nats://%s"`, silent.Addr()))
+	other := exec.Command("sleep", "60") // has the id a killed hub had
+	if err := other.Start(); err != nil {
+		t.Fatal(err)
+	}
+	otherDone := make(chan struct{})
+	go func() { _ = other.Wait(); close(otherDone) }()
+	defer func() { _ = other.Process.Kill(); <-otherDone }()
+	write(t, data, "switchboard.pid", strconv.Itoa(other.Process.Pid)+"\n")
+
+	args, _ := json.Marshal([]string{"serve", "-config", cfg, "-data", data, "-listen", "127.0.0.1:0", "-plugin-dir", pluginDir})
+	hub := exec.Command(os.Args[0], "-test.run=^$")
+	hub.Env = append(os.Environ(), serveEnv+"="+string(args), "TEST_HOOK_SECRET="+hookSecret, "TEST_API_TOKEN="+apiToken)
+	var logs lockedBuffer
+	hub.Stderr = &logs
+	if err := hub.Start(); err != nil {
+		t.Fatal(err)
+	}
+	hubDone := make(chan error, 1)
+	go func() { hubDone <- hub.Wait() }()
+	defer func() {
+		_ = hub.Process.Kill()
+		if t.Failed() {
+			t.Logf("hub log:\n%s", logs.String())
+		}
+	}()
+	pidFile := filepath.Join(data, "switchboard.pid")
+	eventually(t, 10*time.Second, "the starting hub's PID file", func() bool {
+		b, _ := os.ReadFile(pidFile)
+		return strings.TrimSpace(string(b)) == strconv.Itoa(hub.Process.Pid)
+	})
+	code, stdout, stderr := runCLI(t, "reload", "-data", data)
+	if want := fmt.Sprintf("asked hub process %d to reload", hub.Process.Pid); code != 0 || !strings.Contains(stdout, want) {
+		t.Errorf("reload: exit %d, want 0 with %q; stdout %q, stderr %q", code, want, stdout, stderr)
+	}
+	select {
+	case <-otherDone:
+		t.Errorf("reload signalled process %d, named by the stale PID file", other.Process.Pid)
+	case err := <-hubDone:
+		t.Fatalf("the hub ended while it started: %v", err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	select {
+	case err := <-hubDone:
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) || exit.ExitCode() != 1 || !strings.Contains(logs.String(), "connecting to NATS") {
+			t.Errorf("the hub ended with %v, want exit status 1 for want of NATS", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the hub did not give up on the silent NATS server")
+	}
+	if _, err := os.Stat(pidFile); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the PID file is left after a failed start: %v", err)
 	}
 }

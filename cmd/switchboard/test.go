@@ -16,7 +16,7 @@ func testCmd(args []string, stdout, stderr io.Writer) error {
 	verbose := fs.Bool("v", false, "print every test, not only failures")
 	pluginDir := fs.String("plugin-dir", defaultPluginDir(), "where to find plugins that the lock file does not know")
 	fs.Usage = func() {
-		fmt.Fprint(stderr, `Usage: switchboard test [-v] [-plugin-dir DIR] [DIR...]
+		fmt.Fprint(fs.Output(), `Usage: switchboard test [-v] [-plugin-dir DIR] [DIR...]
 
 Runs the *.test.hcl files beside each configuration below the directories:
 conversations played against the workflows with a virtual clock, checking
@@ -27,7 +27,10 @@ does not load.
 `)
 		fs.PrintDefaults()
 	}
-	if err := parse(fs, args); err != nil {
+	if err := parse(fs, args, stdout); err != nil {
+		return err
+	}
+	if err := flagsFirst(fs, args, "DIR"); err != nil {
 		return err
 	}
 	dirs, err := configDirs(fs.Args())

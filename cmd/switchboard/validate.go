@@ -14,7 +14,7 @@ import (
 func validateCmd(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("validate", "validate [DIR...]", stderr)
 	fs.Usage = func() {
-		fmt.Fprint(stderr, `Usage: switchboard validate [-plugin-dir DIR] [DIR...]
+		fmt.Fprint(fs.Output(), `Usage: switchboard validate [-plugin-dir DIR] [DIR...]
 
 Checks configurations without running anything: every *.hcl file of each
 directory (and of every directory below it that has *.hcl files) is decoded,
@@ -29,7 +29,10 @@ for its schema: from its plugin block's path, else from -plugin-dir.
 		fs.PrintDefaults()
 	}
 	pluginDir := fs.String("plugin-dir", defaultPluginDir(), "where to find plugins that the lock file does not know")
-	if err := parse(fs, args); err != nil {
+	if err := parse(fs, args, stdout); err != nil {
+		return err
+	}
+	if err := flagsFirst(fs, args, "DIR"); err != nil {
 		return err
 	}
 	dirs, err := configDirs(fs.Args())

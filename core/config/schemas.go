@@ -100,7 +100,11 @@ func (s *pluginSchemas) Schema(kind sdk.Kind, name string) (*sdk.Schema, error) 
 		return nil, fmt.Errorf("%w for %s plugin %q; run `switchboard plugins lock`, or give its path in a plugin block", ErrNoSchema, kind, name)
 	}
 	if _, err := os.Stat(path); err != nil {
-		return nil, fmt.Errorf("%w for %s plugin %q: no %s; build it, or run `switchboard plugins lock` where it is", ErrNoSchema, kind, name, path)
+		if p != nil && p.Path != "" {
+			return nil, fmt.Errorf("%w for %s plugin %q: no %s, the path its plugin block gives; build it there, or correct the path", ErrNoSchema, kind, name, path)
+		}
+		return nil, fmt.Errorf("%w for %s plugin %q: no %s in %s; build it, pass -plugin-dir with the directory that holds it, or run `switchboard plugins lock` where it is",
+			ErrNoSchema, kind, name, pluginhost.BinaryName(kind, name), pluginhost.DescribeDir(s.dir))
 	}
 	if pin != "" {
 		sum, err := pluginhost.SHA256File(path)

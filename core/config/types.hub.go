@@ -2,6 +2,8 @@ package config
 
 import (
 	"fmt"
+	"net"
+	"strconv"
 	"strings"
 	"time"
 
@@ -62,6 +64,11 @@ func (l *loader) decodeHub() {
 		}
 		db, dbOK := l.str(c.Attributes["database"])
 		h.Database = db
+		if a := c.Attributes["database"]; a != nil && dbOK {
+			if err := CheckDatabase(db); err != nil {
+				l.errorf(a.Expr.Range().Ptr(), "Unsupported database", "%s.", err)
+			}
+		}
 		if a := c.Attributes["database_schema"]; a != nil {
 			if schema, ok := l.str(a); ok {
 				h.DatabaseSchema = schema
@@ -78,7 +85,14 @@ func (l *loader) decodeHub() {
 				}
 			}
 		}
-		h.Listen, _ = l.str(c.Attributes["listen"])
+		if a := c.Attributes["listen"]; a != nil {
+			if addr, ok := l.str(a); ok {
+				h.Listen = addr
+				if err := CheckListen(addr); err != nil {
+					l.errorf(a.Expr.Range().Ptr(), "Invalid listen address", "listen %s.", err)
+				}
+			}
+		}
 		h.PollInterval = l.duration(c.Attributes["poll_interval"], 0)
 		h.APITokens = l.tokens(c.Attributes["api_tokens"], "API token")
 		h.MetricsTokens = l.tokens(c.Attributes["metrics_tokens"], "Metrics token")
@@ -157,7 +171,7 @@ func (l *loader) checkDatabaseSchema(a *hcl.Attribute, schema, database string, 
 	case len(schema) > 63 || strings.ContainsRune(schema, 0):
 		l.errorf(rng, "Invalid database schema",
 			"database_schema %q is not a valid PostgreSQL name: at most 63 bytes, without NUL characters.", schema)
-	case dbKnown && !strings.HasPrefix(database, "postgres://") && !strings.HasPrefix(database, "postgresql://"):
+	case dbKnown && !IsPostgres(database):
 		why := "this hub uses SQLite in the data directory (database is not set)"
 		if database != "" {
 			why = "database is not a postgres:// URL"
@@ -165,4 +179,49 @@ func (l *loader) checkDatabaseSchema(a *hcl.Attribute, schema, database string, 
 		l.errorf(rng, "Database schema without PostgreSQL",
 			"database_schema is a PostgreSQL setting, and %s. Set database to a postgres:// URL, or remove database_schema.", why)
 	}
+}
+
+// CheckListen says what is wrong with an HTTP address for the hub, or
+// returns nil: it must be host:port, as net.Listen takes it, with an empty
+// host meaning every interface. serve checks its -listen flag with it too.
+func CheckListen(addr string) error {
+	const example = `write it as host:port, such as "127.0.0.1:8080" (this machine only) or ":8080" (every interface)`
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		if _, nerr := strconv.Atoi(addr); nerr == nil {
+			return fmt.Errorf("%q is a port without a host; write \"127.0.0.1:%s\" to listen on this machine only, or \":%s\" on every interface", addr, addr, addr)
+		}
+		return fmt.Errorf("%q is not host:port (%v); %s", addr, err, example)
+	}
+	if _, err := net.LookupPort("tcp", port); err != nil {
+		return fmt.Errorf("%q has port %q, not a number from 0 to 65535; %s", addr, port, example)
+	}
+	return nil
+}
+
+// CheckDatabase says what is wrong with a hub block's database URL, or
+// returns nil. It holds the store's rule (store.Open): postgres:// and
+// postgresql:// are PostgreSQL, sqlite://PATH or a bare path is SQLite,
+// and any other scheme is refused; checked here, a wrong one is reported
+// at its place in the file before serve opens anything. The URL may hold a
+// password, so the error names only its scheme.
+func CheckDatabase(url string) error {
+	const use = "use a PostgreSQL URL (postgres://user@host:5432/db), a SQLite file (sqlite:///var/lib/switchboard/hub.db, or a bare path), or leave database out for SQLite in the data directory"
+	switch {
+	case IsPostgres(url):
+		return nil
+	case strings.HasPrefix(url, "sqlite://"):
+		if path, _, _ := strings.Cut(strings.TrimPrefix(url, "sqlite://"), "?"); path == "" {
+			return fmt.Errorf("database %q names no SQLite file; %s", url, use)
+		}
+	case strings.Contains(url, "://"):
+		scheme, _, _ := strings.Cut(url, "://")
+		return fmt.Errorf("database is a %s:// URL, which the hub cannot use; %s", scheme, use)
+	}
+	return nil
+}
+
+// IsPostgres reports whether a database URL names PostgreSQL.
+func IsPostgres(url string) bool {
+	return strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://")
 }

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -53,9 +54,36 @@ func TestHubSettingDiagnostics(t *testing.T) {
 	tests := map[string]struct {
 		src  string
 		want []string
+		not  []string // such as a password in a database URL
 		line int
 		col  int
 	}{
+		"listen without a host": {
+			src:  "hub {\n  listen = \"8080\"\n}\n",
+			want: []string{"Invalid listen address", `listen "8080" is a port without a host`, `"127.0.0.1:8080"`, `":8080"`},
+			line: 2, col: 12,
+		},
+		"listen without a port": {
+			src:  "hub {\n  listen = \"localhost\"\n}\n",
+			want: []string{"Invalid listen address", `"localhost" is not host:port`, "missing port"},
+			line: 2, col: 12,
+		},
+		"listen on a port out of range": {
+			src:  "hub {\n  listen = \"127.0.0.1:99999\"\n}\n",
+			want: []string{"Invalid listen address", `port "99999", not a number from 0 to 65535`},
+			line: 2, col: 12,
+		},
+		"database of an unknown kind": {
+			src:  "hub {\n  database = \"mysql://hub:s3cret@db/hub\"\n}\n",
+			want: []string{"Unsupported database", "database is a mysql:// URL", "postgres://", "sqlite://", "leave database out"},
+			not:  []string{"s3cret"},
+			line: 2, col: 14,
+		},
+		"SQLite URL without a file": {
+			src:  "hub {\n  database = \"sqlite://?synchronous=full\"\n}\n",
+			want: []string{"Unsupported database", "names no SQLite file"},
+			line: 2, col: 14,
+		},
 		"short API token": {
 			src:  "hub {\n  api_tokens = [\"0123456789abcdef\", \"short\"]\n}\n",
 			want: []string{"API token too short", "Each of api_tokens must be at least 16 characters", "openssl rand -hex 24"},
@@ -129,6 +157,11 @@ func TestHubSettingDiagnostics(t *testing.T) {
 					t.Errorf("diagnostics lack %q:\n%s", w, text)
 				}
 			}
+			for _, n := range tt.not {
+				if strings.Contains(text, n) {
+					t.Errorf("diagnostics show %q:\n%s", n, text)
+				}
+			}
 			first := firstError(diags)
 			if first.Subject == nil || first.Subject.Start.Line != tt.line || first.Subject.Start.Column != tt.col {
 				t.Errorf("first error at %v, want %d:%d:\n%s", first.Subject, tt.line, tt.col, text)
@@ -151,5 +184,18 @@ hub {
 	}
 	if cfg.Hub.DatabaseSchema != "shop" {
 		t.Errorf("schema %q", cfg.Hub.DatabaseSchema)
+	}
+}
+
+// Every address net.Listen takes and every database the store opens is
+// accepted.
+func TestHubAcceptsWhatServeOpens(t *testing.T) {
+	for _, listen := range []string{"127.0.0.1:8080", ":8080", "[::1]:8080", "localhost:http", "0.0.0.0:0"} {
+		for _, db := range []string{"postgres://hub@db/hub", "postgresql://db/hub?sslmode=disable", "sqlite:///var/lib/hub.db", "sqlite://hub.db?synchronous=full", "/var/lib/hub.db", "hub.db"} {
+			_, diags := load(t, map[string]string{"hub.hcl": fmt.Sprintf("hub {\n  listen   = %q\n  database = %q\n}\n", listen, db)})
+			if diags.HasErrors() {
+				t.Errorf("listen %q, database %q: %s", listen, db, render(diags))
+			}
+		}
 	}
 }

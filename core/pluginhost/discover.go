@@ -33,11 +33,41 @@ func ParseBinaryName(file string) (sdk.Kind, string, bool) {
 	return 0, "", false
 }
 
+// DirEnv names the environment variable that chooses the plugin directory
+// when the command line names none.
+const DirEnv = "SWITCHBOARD_PLUGIN_DIR"
+
+// DefaultDir is the plugin directory when the command line names none:
+// $SWITCHBOARD_PLUGIN_DIR, else the directory of the running executable,
+// else the working directory. origin says which, for error messages.
+func DefaultDir() (dir, origin string) {
+	if d := os.Getenv(DirEnv); d != "" {
+		return d, "$" + DirEnv
+	}
+	if exe, err := os.Executable(); err == nil {
+		return filepath.Dir(exe), "the directory of the switchboard executable"
+	}
+	return ".", "the working directory"
+}
+
+// DescribeDir names a plugin directory with where it came from, such as
+// "bin (the plugin directory, from $SWITCHBOARD_PLUGIN_DIR)". The directory
+// reaches the host as a plain path, so its origin is told the way
+// DefaultDir chose it: a directory DefaultDir does not give came from the
+// command line's -plugin-dir.
+func DescribeDir(dir string) string {
+	origin := "-plugin-dir"
+	if d, o := DefaultDir(); filepath.Clean(d) == filepath.Clean(dir) {
+		origin = o
+	}
+	return fmt.Sprintf("%s (the plugin directory, from %s)", dir, origin)
+}
+
 // Discover lists the plugins in dir, sorted by kind and name.
 func Discover(dir string) ([]Candidate, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return nil, fmt.Errorf("read plugin directory: %w", err)
+		return nil, fmt.Errorf("read %s: %w; pass -plugin-dir with the directory that holds the plugins", DescribeDir(dir), err)
 	}
 	var out []Candidate
 	for _, e := range entries {
@@ -65,7 +95,8 @@ func Find(dir string, kind sdk.Kind, name string) (string, error) {
 	path := filepath.Join(dir, BinaryName(kind, name))
 	info, err := os.Stat(path)
 	if err != nil {
-		return "", fmt.Errorf("%s plugin %q: no %s in %s; build it (make build) or set its path in a plugin block", kind, name, BinaryName(kind, name), dir)
+		return "", fmt.Errorf("%s plugin %q: no %s in %s; build it (make build), pass -plugin-dir with the directory that holds it, or set its path in a plugin block",
+			kind, name, BinaryName(kind, name), DescribeDir(dir))
 	}
 	if info.Mode()&0o111 == 0 {
 		return "", fmt.Errorf("%s plugin %q: %s is not executable; chmod +x it", kind, name, path)

@@ -12,9 +12,12 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
+
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/switchboard-hub/switchboard/core/config"
 )
 
 // DefaultAttemptLease is how long a step attempt is held when
@@ -96,12 +99,12 @@ func Open(ctx context.Context, rawURL string, opts Options) (Store, error) {
 		s   *sqlStore
 		err error
 	)
+	if err := config.CheckDatabase(rawURL); err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
 	switch {
-	case strings.HasPrefix(rawURL, "postgres://"), strings.HasPrefix(rawURL, "postgresql://"):
+	case config.IsPostgres(rawURL):
 		s, err = openPostgres(ctx, rawURL, opts)
-	case strings.Contains(rawURL, "://") && !strings.HasPrefix(rawURL, "sqlite://"):
-		scheme, _, _ := strings.Cut(rawURL, "://")
-		return nil, fmt.Errorf("store: database URL scheme %q is not supported; use sqlite:///path/to/hub.db or postgres://…", scheme)
 	default:
 		if opts.Schema != "" {
 			return nil, fmt.Errorf("store: schema %q: schemas are a PostgreSQL option; remove it for SQLite", opts.Schema)

@@ -67,7 +67,7 @@ func TestOpenErrors(t *testing.T) {
 		opts      store.Options
 		want      string
 	}{
-		{"unknown scheme", "mysql://localhost/db", store.Options{}, `scheme "mysql" is not supported`},
+		{"unknown scheme", "mysql://localhost/db", store.Options{}, "a mysql:// URL, which the hub cannot use"},
 		{"schema on SQLite", filepath.Join(dir, "a.db"), store.Options{Schema: "x"}, "PostgreSQL option"},
 		{"unknown SQLite parameter", "sqlite://" + filepath.Join(dir, "b.db") + "?cache=shared", store.Options{}, `unknown parameter "cache"`},
 		{"bad synchronous", "sqlite://" + filepath.Join(dir, "c.db") + "?synchronous=off", store.Options{}, "synchronous must be normal or full"},
