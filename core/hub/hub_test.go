@@ -330,6 +330,21 @@ func (th *testHub) deliver(t *testing.T, account, id, thread, text string) int {
 	return rec.Code
 }
 
+// hook posts body to the test connector's webhook of account acct, as a
+// vendor would, on ctx.
+func (th *testHub) hook(ctx context.Context, body string) *httptest.ResponseRecorder {
+	rec := httptest.NewRecorder()
+	th.Webhooks().ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/hooks/testconn/acct", strings.NewReader(body)).WithContext(ctx))
+	return rec
+}
+
+// testconnConfig is the test connector's account acct, with more
+// configuration after it.
+func testconnConfig(t *testing.T, more string) *config.Config {
+	t.Helper()
+	return loadConfig(t, testPluginDir, map[string]string{"hub.hcl": "connector \"testconn\" \"acct\" {}\n" + more})
+}
+
 // metric reads a counter or gauge of the hub's registry: the sum over the
 // series that carry the labels given.
 func (th *testHub) metric(t *testing.T, name string, labels ...string) float64 {
@@ -509,7 +524,7 @@ func TestPollLeaseLetsOneHubPollAtATime(t *testing.T) {
 	clk := clock.NewFake(testStart)
 	st, _ := openStore(t, store.Options{})
 	q := openQueue(t)
-	cfg := loadConfig(t, testPluginDir, map[string]string{"hub.hcl": "connector \"testconn\" \"acct\" {}\n"})
+	cfg := testconnConfig(t, "")
 
 	// A node that died holding the lease: nobody polls until it expires.
 	if ok, err := st.AcquireLease(context.Background(), lease, "dead-node", testStart, ttl); err != nil || !ok {
@@ -1041,21 +1056,18 @@ func TestARetriedSendIsLookedUpFirst(t *testing.T) {
 			ctx := context.Background()
 			st, path := openStore(t, store.Options{})
 			clk := clock.NewFake(testStart)
-			cfg := loadConfig(t, testPluginDir, map[string]string{"hub.hcl": `connector "testconn" "acct" {}
-workflow "ack" {
+			cfg := testconnConfig(t, `workflow "ack" {
   description = "Reply to the message posted, not to those polled"
   trigger {}
   condition   = message.external_id == "hook-hello"
-  step "reply" "ack" { text = "` + tc.text + `" }
+  step "reply" "ack" { text = "`+tc.text+`" }
 }
-`})
+`)
 			cfg.Channels["testconn.test"].Capabilities.LookupSend = true
 			cfg.Channels["testconn.test"].Capabilities.UnverifiableSend = tc.delivery
 			h := newTestHub(t, cfg, Options{Store: st, Queue: JetStream(openQueue(t)), PluginDir: testPluginDir, Clock: clk, Node: "node"})
 			h.run(t)
-			rec := httptest.NewRecorder()
-			h.Webhooks().ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/hooks/testconn/acct", strings.NewReader("hello")))
-			if rec.Code != http.StatusOK {
+			if rec := h.hook(ctx, "hello"); rec.Code != http.StatusOK {
 				t.Fatalf("webhook: %d %s", rec.Code, rec.Body)
 			}
 			var key string
@@ -1129,12 +1141,9 @@ func TestASendInDoubtIsDeadLetteredAfterMaxAttempts(t *testing.T) {
 func TestAWebhookAnsweredWithoutAStatusStoresItsMessages(t *testing.T) {
 	t.Parallel()
 	st, _ := openStore(t, store.Options{})
-	cfg := loadConfig(t, testPluginDir, map[string]string{"hub.hcl": "connector \"testconn\" \"acct\" {}\n"})
-	h := newTestHub(t, cfg, Options{Store: st, Queue: JetStream(openQueue(t)), PluginDir: testPluginDir, Clock: clock.NewFake(testStart), Node: "node"})
+	h := newTestHub(t, testconnConfig(t, ""), Options{Store: st, Queue: JetStream(openQueue(t)), PluginDir: testPluginDir, Clock: clock.NewFake(testStart), Node: "node"})
 	defer h.gen.Load().plugins.close()
-	rec := httptest.NewRecorder()
-	h.Webhooks().ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/hooks/testconn/acct", strings.NewReader("hello")))
-	if rec.Code != http.StatusOK {
+	if rec := h.hook(context.Background(), "hello"); rec.Code != http.StatusOK {
 		t.Fatalf("webhook: %d %s", rec.Code, rec.Body)
 	}
 	threads, err := st.Threads(context.Background(), store.ThreadFilter{})
@@ -1211,25 +1220,17 @@ func TestWebhookBodiesHeldAtOnceAreBounded(t *testing.T) {
 func TestAWebhookHungInItsConnectorIsCaughtAfterTheSenderLeaves(t *testing.T) {
 	t.Parallel()
 	st, _ := openStore(t, store.Options{})
-	cfg := loadConfig(t, testPluginDir, map[string]string{"hub.hcl": "connector \"testconn\" \"acct\" {}\n"})
-	h := newTestHub(t, cfg, Options{Store: st, Queue: JetStream(openQueue(t)), PluginDir: testPluginDir, Clock: clock.NewFake(testStart), Node: "node",
+	h := newTestHub(t, testconnConfig(t, ""), Options{Store: st, Queue: JetStream(openQueue(t)), PluginDir: testPluginDir, Clock: clock.NewFake(testStart), Node: "node",
 		Plugins: pluginhost.Options{CallTimeout: time.Second}})
 	defer h.gen.Load().plugins.close()
 	ctx, cancel := context.WithCancel(context.Background())
-	rec := httptest.NewRecorder()
-	done := make(chan struct{})
-	go func() {
-		h.Webhooks().ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/hooks/testconn/acct", strings.NewReader("hang")).WithContext(ctx))
-		close(done)
-	}()
+	hung := make(chan *httptest.ResponseRecorder)
+	go func() { hung <- h.hook(ctx, "hang") }()
 	cancel() // the vendor gives up
-	<-done
-	if rec.Code != http.StatusServiceUnavailable {
+	if rec := <-hung; rec.Code != http.StatusServiceUnavailable {
 		t.Errorf("the hung webhook: %d %s, want 503", rec.Code, rec.Body)
 	}
-	next := httptest.NewRecorder()
-	h.Webhooks().ServeHTTP(next, httptest.NewRequest(http.MethodPost, "/hooks/testconn/acct", strings.NewReader("hello")))
-	if next.Code != http.StatusOK {
+	if next := h.hook(context.Background(), "hello"); next.Code != http.StatusOK {
 		t.Errorf("the next webhook: %d %s", next.Code, next.Body)
 	}
 	if got := h.metric(t, "switchboard_plugin_restarts_total"); got != 1 {
@@ -1532,13 +1533,11 @@ func TestAManualReplyWhoseOutcomeIsUnknown(t *testing.T) {
 		t.Run(tc.text, func(t *testing.T) {
 			t.Parallel()
 			st, _ := openStore(t, store.Options{})
-			cfg := loadConfig(t, testPluginDir, map[string]string{"hub.hcl": "connector \"testconn\" \"acct\" {}\n"})
+			cfg := testconnConfig(t, "")
 			cfg.Channels["testconn.test"].Capabilities.LookupSend = true
 			h := newTestHub(t, cfg, Options{Store: st, Queue: JetStream(openQueue(t)), PluginDir: testPluginDir, Clock: clock.NewFake(testStart), Node: "node"})
 			t.Cleanup(h.gen.Load().plugins.close)
-			rec := httptest.NewRecorder()
-			h.Webhooks().ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/hooks/testconn/acct", strings.NewReader("hello")))
-			if rec.Code != http.StatusOK {
+			if rec := h.hook(ctx, "hello"); rec.Code != http.StatusOK {
 				t.Fatalf("webhook: %d %s", rec.Code, rec.Body)
 			}
 			threadID := threadOf(t, st, "hook-hello")
