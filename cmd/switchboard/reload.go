@@ -38,7 +38,7 @@ holds DIR's lock (a PID file left by a killed hub names no hub).
 		return fmt.Errorf("no hub is serving from %s (%v); start one with switchboard serve -data %s", *data, err, *data)
 	}
 	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	if err != nil {
+	if err != nil || pid <= 0 {
 		return fmt.Errorf("%s holds %q, not a process id", pidFile, b)
 	}
 	// A hub killed with SIGKILL leaves its PID file behind, and the system

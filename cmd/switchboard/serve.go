@@ -132,7 +132,7 @@ func serveCmd(args []string, stdout, stderr io.Writer) error {
 	// never signals a process id the system may have given to another
 	// program, and a reload asked for during the start reaches this hub.
 	pidFile := filepath.Join(*data, "switchboard.pid")
-	if err := os.WriteFile(pidFile, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o600); err != nil {
+	if err := writePIDFile(pidFile); err != nil {
 		return fmt.Errorf("data directory: %w", err)
 	}
 	defer os.Remove(pidFile)
@@ -270,12 +270,29 @@ const lockFileName = "switchboard.lock"
 // lockDataDir keeps a second hub from serving from the same data directory:
 // two writers on one SQLite file and one JetStream store would corrupt
 // both. The lock goes with the process, however it ends.
+// writePIDFile writes this process's id whole or not at all (a temporary
+// file renamed), so that reload never reads it half written.
+func writePIDFile(path string) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
 func lockDataDir(dir string) (func(), error) {
 	f, err := os.OpenFile(filepath.Join(dir, lockFileName), os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+	// A second's patience: `switchboard reload` tries the lock for an
+	// instant to see whether a hub holds it.
+	err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+	for deadline := time.Now().Add(time.Second); errors.Is(err, syscall.EWOULDBLOCK) && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+	}
+	if err != nil {
 		f.Close()
 		pid, _ := os.ReadFile(filepath.Join(dir, "switchboard.pid"))
 		return nil, fmt.Errorf("another hub (process %s) is serving from %s; stop it, or give this one its own -data directory",

@@ -885,6 +885,14 @@ func TestReloadSignalsOnlyALiveHub(t *testing.T) {
 		if !signalled() {
 			t.Errorf("process %d got no SIGHUP", pid)
 		}
+		// A PID file that names no process (0 would be reload's own
+		// process group, -1 every process it may signal) is refused.
+		for _, bad := range []string{"", "0", "-1", "12ab"} {
+			write(t, data, "switchboard.pid", bad+"\n")
+			if code, _, stderr := runCLI(t, "reload", "-data", data); code != 1 || !strings.Contains(stderr, "not a process id") {
+				t.Errorf("PID file %q: exit %d, stderr %q; want 1 and not a process id", bad, code, stderr)
+			}
+		}
 	})
 }
 
@@ -900,10 +908,13 @@ func TestSIGHUPDuringStartIsAppliedOnce(t *testing.T) {
 	go func() {
 		deadline := time.Now().Add(30 * time.Second)
 		for time.Now().Before(deadline) {
+			// Never signal a pid that is not the hub's: 0 is this test's
+			// own process group.
 			if b, err := os.ReadFile(filepath.Join(data, "switchboard.pid")); err == nil {
-				pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
-				sent <- syscall.Kill(pid, syscall.SIGHUP)
-				return
+				if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && pid > 0 {
+					sent <- syscall.Kill(pid, syscall.SIGHUP)
+					return
+				}
 			}
 			time.Sleep(time.Millisecond)
 		}
