@@ -146,8 +146,10 @@ func (h *Hub) send(ctx context.Context, g *generation, st *store.Step, in *workf
 // it failed.
 func (h *Hub) lookup(ctx context.Context, g *generation, conn *pluginhost.Connector, st *store.Step, in *workflow.Inbound, reply *sdk.OutboundMessage) (bool, error) {
 	res, err := conn.LookupSend(ctx, sdk.LookupRequest{IdempotencyKey: st.Key, Channel: reply.Channel, Thread: reply.Thread})
-	if err != nil && sdk.KindOf(err) != sdk.KindPermanent && lookupDecides(g, in) {
-		// Still in doubt: a retry would send it without asking.
+	if err != nil && sdk.KindOf(err) != sdk.KindPermanent && st.WasAttempted && lookupDecides(g, in) {
+		// Still in doubt after a crash: a retry would send it without
+		// asking. (A retry after a failed send asks again at its next
+		// attempt, after the usual backoff.)
 		return true, h.leaveInDoubt(ctx, st, err)
 	}
 	if err != nil {

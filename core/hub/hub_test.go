@@ -1050,6 +1050,10 @@ func TestARetriedSendIsLookedUpFirst(t *testing.T) {
 		{"dead letter retried", "vendor-fault", store.StepDead, sdk.AtLeastOnce},
 		// The send failed; the connector cannot tell about it.
 		{"retry the connector cannot tell about", "fail-once", store.StepRetrying, sdk.AtMostOnce},
+		// The send failed, and the retry's lookup fails once: the retry
+		// backs off and asks again, rather than being left in doubt as
+		// after a crash.
+		{"retry whose lookup fails", "fail-once-lookup-fails", store.StepRetrying, sdk.AtMostOnce},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

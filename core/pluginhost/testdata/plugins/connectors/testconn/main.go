@@ -137,13 +137,20 @@ func (c *conn) Send(ctx context.Context, items []sdk.SendItem) ([]sdk.SendResult
 			if it.Message.Text == "vendor-fault" {
 				out[i].Err = sdk.Permanent(fmt.Errorf("vendor fault"))
 			}
-		case "fail-once": // fails, and is sent when tried again
+		case "fail-once", "fail-once-lookup-fails":
+			// Fails, and is sent when tried again; the second kind makes
+			// the next lookup of its key fail once too.
 			failed := "failed/" + it.IdempotencyKey
 			if _, ok, err := c.state.Get(ctx, failed); err != nil {
 				return nil, err
 			} else if !ok {
 				if err := c.state.Put(ctx, failed, []byte("1")); err != nil {
 					return nil, err
+				}
+				if it.Message.Text == "fail-once-lookup-fails" {
+					if err := c.state.Put(ctx, "lookup-fails/"+it.IdempotencyKey, []byte("1")); err != nil {
+						return nil, err
+					}
 				}
 				out[i].Err = fmt.Errorf("vendor busy")
 				continue
@@ -165,6 +172,14 @@ func (c *conn) Send(ctx context.Context, items []sdk.SendItem) ([]sdk.SendResult
 func (c *conn) LookupSend(ctx context.Context, req sdk.LookupRequest) (*sdk.LookupResult, error) {
 	if c.state == nil { // not configured: the host's benchmarks call it bare
 		return &sdk.LookupResult{Outcome: sdk.LookupUnknown}, nil
+	}
+	if _, ok, err := c.state.Get(ctx, "lookup-fails/"+req.IdempotencyKey); err != nil {
+		return nil, err
+	} else if ok {
+		if err := c.state.Delete(ctx, "lookup-fails/"+req.IdempotencyKey); err != nil {
+			return nil, err
+		}
+		return nil, sdk.Retryable(fmt.Errorf("vendor lookup unavailable"))
 	}
 	if _, ok, err := c.state.Get(ctx, "sent/"+req.IdempotencyKey); err != nil {
 		return nil, err
