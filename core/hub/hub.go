@@ -186,6 +186,23 @@ func (h *Hub) newGeneration(ctx context.Context, cfg *config.Config) (*generatio
 	return newGen(cfg, overrides, p), nil
 }
 
+// storable leaves out the messages the store can never take
+// (store.CheckMessage), logging and counting each: kept, they would fail
+// their whole batch for ever, and a poll's account would stall behind them,
+// or a webhook's valid messages be refused with them.
+func (h *Hub) storable(connector, account string, msgs []sdk.Message) []sdk.Message {
+	out := msgs[:0:0]
+	for i := range msgs {
+		if err := store.CheckMessage(&msgs[i]); err != nil {
+			h.metrics.messagesRefused.WithLabelValues(connector, account).Inc()
+			h.log.Error("a message cannot be stored, and is left out", "connector", connector, "account", account, "error", err)
+			continue
+		}
+		out = append(out, msgs[i])
+	}
+	return out
+}
+
 // Config is the configuration the hub runs.
 func (h *Hub) Config() *config.Config { return h.gen.Load().cfg }
 
@@ -392,8 +409,10 @@ func (h *Hub) load(ctx context.Context, messageID string) (*workflow.Inbound, er
 
 // Ingest stores messages from one connector account and hands the new ones
 // to the queue through the outbox. The cursor moves in the same
-// transaction; nil keeps it.
+// transaction; nil keeps it. A message the store can never take is left
+// out, logged and counted (storable).
 func (h *Hub) Ingest(ctx context.Context, connector, account string, msgs []sdk.Message, cursor []byte) (int, error) {
+	msgs = h.storable(connector, account, msgs)
 	for i := range msgs {
 		m := &msgs[i]
 		m.Connector, m.Account = connector, account

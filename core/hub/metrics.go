@@ -14,7 +14,7 @@ import (
 type metrics struct {
 	messagesIn  *prometheus.CounterVec
 	messagesOut *prometheus.CounterVec
-	// messagesRefused counts polled messages the store cannot take.
+	// messagesRefused counts messages the store cannot take.
 	messagesRefused *prometheus.CounterVec
 	fires           *prometheus.CounterVec
 	skips           *prometheus.CounterVec
@@ -31,7 +31,7 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Name: "switchboard_messages_in_total", Help: "Inbound messages stored, by connector and account.",
 		}, []string{"connector", "account"}),
 		messagesRefused: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "switchboard_messages_refused_total", Help: "Polled messages left out because the store cannot take them (an id over 1,024 bytes, no id), by connector and account.",
+			Name: "switchboard_messages_refused_total", Help: "Messages left out because the store cannot take them (no id, or an id, thread, channel or sender identity over 1,024 bytes), by connector and account.",
 		}, []string{"connector", "account"}),
 		messagesOut: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "switchboard_messages_out_total", Help: "Replies sent, by connector and account.",

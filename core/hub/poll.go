@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/switchboard-hub/switchboard/core/pluginhost"
-	"github.com/switchboard-hub/switchboard/core/store"
 	"github.com/switchboard-hub/switchboard/sdk"
 )
 
@@ -98,7 +97,7 @@ func (h *Hub) poll(ctx context.Context, typ, account string, conn *pluginhost.Co
 			res, err = conn.Poll(ctx, sdk.PollRequest{Cursor: cursor, Limit: pollLimit})
 		}
 		if err == nil {
-			_, err = h.Ingest(ctx, typ, account, h.storable(typ, account, res.Messages), nonNil(res.NextCursor))
+			_, err = h.Ingest(ctx, typ, account, res.Messages, nonNil(res.NextCursor))
 		}
 		switch {
 		case err != nil && ctx.Err() == nil:
@@ -127,22 +126,4 @@ func nonNil(b []byte) []byte {
 		return []byte{}
 	}
 	return b
-}
-
-// storable leaves out of a poll's messages those the store can never take
-// (store.CheckMessage), logging and counting each: stored with them, the
-// page would fail for ever and the account's polling would stall behind it.
-// A webhook's request with such a message is refused instead (400), where
-// its sender sees why.
-func (h *Hub) storable(connector, account string, msgs []sdk.Message) []sdk.Message {
-	out := msgs[:0:0]
-	for i := range msgs {
-		if err := store.CheckMessage(&msgs[i]); err != nil {
-			h.metrics.messagesRefused.WithLabelValues(connector, account).Inc()
-			h.log.Error("a polled message cannot be stored, and is left out", "connector", connector, "account", account, "error", err)
-			continue
-		}
-		out = append(out, msgs[i])
-	}
-	return out
 }

@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/switchboard-hub/switchboard/core/pluginhost"
-	"github.com/switchboard-hub/switchboard/core/store"
 	"github.com/switchboard-hub/switchboard/sdk"
 )
 
@@ -79,13 +78,7 @@ func (h *Hub) Webhooks() http.Handler {
 			status = http.StatusOK
 		}
 		if status >= 200 && status < 300 && len(res.Messages) > 0 {
-			_, err := h.Ingest(ctx, typ, account, res.Messages, nil)
-			if errors.Is(err, store.ErrInvalidMessage) {
-				h.log.Warn("webhook refused: a message cannot be stored", "connector", typ, "account", account, "error", err)
-				http.Error(w, "a message cannot be stored: "+err.Error(), http.StatusBadRequest)
-				return
-			}
-			if err != nil {
+			if _, err := h.Ingest(ctx, typ, account, res.Messages, nil); err != nil {
 				h.log.Error("webhook: storing messages failed; the vendor will retry", "connector", typ, "account", account, "error", err)
 				http.Error(w, "could not store the messages; try again", http.StatusServiceUnavailable)
 				return
