@@ -12,7 +12,7 @@ import (
 // for what the vendor forces a plugin to remember, such as a rotating OAuth
 // refresh token — never for delivery state, which the host owns.
 //
-// A key is UTF-8 text of 1 to MaxStateKeyLen (127) bytes; keep NUL bytes
+// A key is UTF-8 text of 1 to MaxStateKeyLen (1,024) bytes; keep NUL bytes
 // out of it too, as the hub's database cannot hold them. The host refuses
 // any other key with a permanent error (see CheckStateKey), since retrying
 // cannot help: to name a value after something long, hash it.
@@ -23,10 +23,10 @@ type State interface {
 	Delete(ctx context.Context, key string) error
 }
 
-// MaxStateKeyLen is the longest State key, in bytes. The host's file store
-// names a value's file by the hex of its key, and file systems allow names
-// of 255 bytes at most.
-const MaxStateKeyLen = 127
+// MaxStateKeyLen is the longest State key, in bytes: the hub's database
+// keys a value by it, and PostgreSQL refuses index entries of more than
+// about 2.7 kB.
+const MaxStateKeyLen = 1024
 
 // CheckStateKey returns a permanent error when key is not a valid State key:
 // empty, longer than MaxStateKeyLen bytes, or not UTF-8 (which the wire

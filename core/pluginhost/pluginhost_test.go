@@ -21,7 +21,6 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/switchboard-hub/switchboard/core/clock"
-	"github.com/switchboard-hub/switchboard/core/pluginstate"
 	"github.com/switchboard-hub/switchboard/sdk"
 )
 
@@ -399,15 +398,12 @@ func TestErrorKindsCrossTheWire(t *testing.T) {
 	}
 }
 
-// TestStateSurvivesRestarts keeps a plugin's State on disk and restarts
-// first the plugin (SIGKILL) and then the host.
+// TestStateSurvivesRestarts keeps a plugin's State with the host (here in
+// memory; the hub keeps it in its store, tested there) and restarts first
+// the plugin (SIGKILL) and then the host's side of it.
 func TestStateSurvivesRestarts(t *testing.T) {
-	root := t.TempDir()
-	startWithDiskState := func() *Connector {
-		st, err := pluginstate.Open(root).For(sdk.KindConnector, "testconn", "shop")
-		if err != nil {
-			t.Fatal(err)
-		}
+	st := newMemState()
+	startWithState := func() *Connector {
 		c, err := StartConnector(Spec{Name: "testconn", Instance: "shop", Path: testconn}, Options{})
 		if err != nil {
 			t.Fatal(err)
@@ -426,7 +422,7 @@ func TestStateSurvivesRestarts(t *testing.T) {
 		}
 		return res.Messages[0].ExternalID, nil
 	}
-	c := startWithDiskState()
+	c := startWithState()
 	if got, err := poll(c); err != nil || got != "poll-1" {
 		t.Fatalf("first poll = %s, %v", got, err)
 	}
@@ -441,7 +437,7 @@ func TestStateSurvivesRestarts(t *testing.T) {
 		t.Fatalf("poll after the plugin's restart = %s, %v; want poll-2", got, err)
 	}
 	c.Close()
-	if got, err := poll(startWithDiskState()); err != nil || got != "poll-3" {
+	if got, err := poll(startWithState()); err != nil || got != "poll-3" {
 		t.Fatalf("poll after the host's restart = %s, %v; want poll-3", got, err)
 	}
 }

@@ -86,7 +86,7 @@ func (c *conn) Configure(_ context.Context, req sdk.ConfigureRequest) (sdk.Diagn
 		c.v = v.(*vendor)
 	}
 	stateKeys := map[string]string{
-		"statekey": "token_" + strings.Repeat("x", 200), // named after a long vendor id
+		"statekey": "token_" + strings.Repeat("x", 1100), // named after a long vendor id
 		"nulkey":   "token\x00x",
 	}
 	if key, ok := stateKeys[c.broken]; ok {
@@ -261,7 +261,7 @@ func TestBrokenConnectorsFail(t *testing.T) {
 			"batch with one failed call, item 0 (key batch-fail-0): the vendor never took it, yet its result is a success",
 			"batch with one failed call, item 2 (key batch-fail-2): the vendor took it, yet its result is an error",
 		},
-		"statekey": {"is 206 bytes, over the limit of 127"},
+		"statekey": {"is 1106 bytes, over the limit of 1024"},
 		"nulkey":   {"holds a NUL byte"},
 	}
 	for broken, want := range tests {
