@@ -81,8 +81,9 @@ type generation struct {
 	overrides map[string]bool
 }
 
-func newGen(cfg *config.Config, overrides map[string]bool, p *plugins) *generation {
-	g := &generation{cfg: cfg, engine: workflow.New(cfg).WithOverrides(overrides), plugins: p, overrides: overrides,
+// newGen runs engine, an engine of cfg, with the run-time overrides.
+func newGen(cfg *config.Config, engine *workflow.Engine, overrides map[string]bool, p *plugins) *generation {
+	g := &generation{cfg: cfg, engine: engine.WithOverrides(overrides), plugins: p, overrides: overrides,
 		workflows: make(map[string]*config.Workflow, len(cfg.Workflows))}
 	for _, w := range cfg.Workflows {
 		g.workflows[w.Name] = w
@@ -183,7 +184,7 @@ func (h *Hub) newGeneration(ctx context.Context, cfg *config.Config) (*generatio
 		p.close()
 		return nil, fmt.Errorf("read workflow overrides: %w", err)
 	}
-	return newGen(cfg, overrides, p), nil
+	return newGen(cfg, workflow.New(cfg), overrides, p), nil
 }
 
 // storable leaves out the messages the store can never take

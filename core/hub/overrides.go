@@ -40,6 +40,6 @@ func (h *Hub) applyOverrides(ctx context.Context) error {
 	if maps.Equal(overrides, g.overrides) {
 		return nil
 	}
-	h.gen.Store(newGen(g.cfg, overrides, g.plugins))
+	h.gen.Store(newGen(g.cfg, g.engine, overrides, g.plugins)) // its compiled conditions kept
 	return nil
 }
