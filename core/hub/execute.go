@@ -131,12 +131,12 @@ func (h *Hub) send(ctx context.Context, g *generation, st *store.Step, in *workf
 	if err != nil {
 		return h.fail(ctx, st, err)
 	}
-	at := res.SentAt
-	if at.IsZero() {
-		at = h.clock.Now()
-	}
-	h.metrics.sent(in.Message.Connector, in.Message.Account, at.Sub(in.ReceivedAt))
-	return h.finish(ctx, st, store.Result{Kind: store.ResultSent, At: at, ExternalID: res.ExternalID, Reply: reply})
+	// Recorded at the hub's clock, as every message of the thread is, so
+	// that it follows the message it answers; the vendor's time of the send
+	// is kept as its SentAt.
+	now := h.clock.Now()
+	h.metrics.sent(in.Message.Connector, in.Message.Account, now.Sub(in.ReceivedAt))
+	return h.finish(ctx, st, store.Result{Kind: store.ResultSent, At: now, SentAt: res.SentAt, ExternalID: res.ExternalID, Reply: reply})
 }
 
 // lookup asks the connector about a send attempted before a crash, or
@@ -157,11 +157,7 @@ func (h *Hub) lookup(ctx context.Context, g *generation, conn *pluginhost.Connec
 	}
 	switch res.Outcome {
 	case sdk.LookupSent:
-		at := res.SentAt
-		if at.IsZero() {
-			at = h.clock.Now()
-		}
-		return true, h.finish(ctx, st, store.Result{Kind: store.ResultSent, At: at, ExternalID: res.ExternalID, Reply: reply})
+		return true, h.finish(ctx, st, store.Result{Kind: store.ResultSent, At: h.clock.Now(), SentAt: res.SentAt, ExternalID: res.ExternalID, Reply: reply})
 	case sdk.LookupNotSent:
 		return false, nil
 	}

@@ -428,8 +428,14 @@ func (h *Hub) Ingest(ctx context.Context, connector, account string, msgs []sdk.
 	if err != nil {
 		return 0, err
 	}
-	if len(got) > 0 {
-		h.metrics.messagesIn.WithLabelValues(connector, account).Add(float64(len(got)))
+	inbound := 0
+	for _, m := range got {
+		if m.Inbound {
+			inbound++
+		}
+	}
+	if inbound > 0 {
+		h.metrics.messagesIn.WithLabelValues(connector, account).Add(float64(inbound))
 		h.wakeOutbox()
 	}
 	return len(got), nil

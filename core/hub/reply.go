@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/switchboard-hub/switchboard/core/loopguard"
 	"github.com/switchboard-hub/switchboard/core/store"
 	"github.com/switchboard-hub/switchboard/sdk"
 )
@@ -74,13 +75,10 @@ func (h *Hub) Reply(ctx context.Context, threadID, text, key string) (string, er
 		return "", sdk.Permanent(fmt.Errorf("no connector %q %q is configured for this thread any more", th.Connector, th.Account))
 	}
 	out := sdk.OutboundMessage{Channel: th.Channel, Thread: th.ExternalID, Text: text}
-	for i := len(msgs) - 1; i >= 0; i-- { // answer the buyer's latest message
-		if msgs[i].Direction == sdk.Inbound {
-			out.Recipients = []sdk.Party{msgs[i].Sender}
-			out.InReplyTo = msgs[i].ExternalID
-			out.Subject = msgs[i].Subject
-			break
-		}
+	if m := latestFromBuyer(msgs); m != nil {
+		out.Recipients = []sdk.Party{m.Sender}
+		out.InReplyTo = m.ExternalID
+		out.Subject = m.Subject
 	}
 	// An earlier request with this key may have sent it, and gone before
 	// recording it.
@@ -122,4 +120,25 @@ func (h *Hub) recordAgentReply(ctx context.Context, th *store.Thread, threadID, 
 	}
 	h.metrics.messagesOut.WithLabelValues(th.Connector, th.Account).Inc()
 	return externalID, nil
+}
+
+// latestFromBuyer is the message a manual reply answers: the thread's
+// latest inbound message that a person wrote, not a bounce or an
+// out-of-office notice (loopguard.Automatic); else its latest inbound
+// message; nil in a thread of none.
+func latestFromBuyer(msgs []sdk.Message) *sdk.Message {
+	var latest *sdk.Message
+	for i := len(msgs) - 1; i >= 0; i-- {
+		m := &msgs[i]
+		if m.Direction != sdk.Inbound {
+			continue
+		}
+		if auto, _ := loopguard.Automatic(m); !auto {
+			return m
+		}
+		if latest == nil {
+			latest = m
+		}
+	}
+	return latest
 }

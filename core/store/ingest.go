@@ -210,7 +210,7 @@ func (s *sqlStore) ingest(ctx context.Context, t *tx, b IngestBatch, all []*inco
 			at := arrival(b, len(fresh), i)
 			th := threads[m.thread]
 			th.touched = true
-			out[i] = Ingested{MessageID: m.id, ThreadID: th.id}
+			out[i] = Ingested{MessageID: m.id, ThreadID: th.id, Inbound: m.inbound}
 			if !m.inbound {
 				th.lastHumanAt = later(th.lastHumanAt, at)
 				th.firstResponseAt = earlier(th.firstResponseAt, at)

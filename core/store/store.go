@@ -203,6 +203,7 @@ type Ingested struct {
 	MessageID string
 	ThreadID  string
 	ContactID string
+	Inbound   bool // a buyer's message, not the seller's
 }
 
 // OutboxRow is one thing to publish. DedupID is the queue's
@@ -266,7 +267,9 @@ type Result struct {
 	Kind ResultKind
 	At   time.Time
 	// Sent: the vendor's id of the reply and the reply itself, stored as
-	// an outbound message of the thread.
+	// an outbound message of the thread at At, and the vendor's time of the
+	// send as its SentAt (At when zero).
+	SentAt     time.Time
 	ExternalID string
 	Reply      *sdk.OutboundMessage
 	// Applied: changes to the thread.
