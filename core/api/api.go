@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/prometheus/client_golang/prometheus"
@@ -77,9 +78,14 @@ func Handler(o Options) http.Handler {
 	v1.HandleFunc("GET /v1/dead-letters", a.deadLetters)
 	v1.HandleFunc("POST /v1/dead-letters/{key}/retry", a.retryDead)
 	mux.Handle("/v1/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if authorized(w, r, tokensOf(o.Tokens), "api_tokens") {
-			v1.ServeHTTP(w, r)
+		if !authorized(w, r, tokensOf(o.Tokens), "api_tokens") {
+			return
 		}
+		if what := notText(r); what != "" {
+			writeError(w, http.StatusBadRequest, what+" is not UTF-8 text without NUL bytes; ids, keys and filters are text")
+			return
+		}
+		v1.ServeHTTP(w, r)
 	}))
 	return mux
 }
@@ -89,6 +95,27 @@ type api struct{ o Options }
 // maxIdempotencyKey bounds a manual reply's Idempotency-Key, which the store
 // keys the reply by.
 const maxIdempotencyKey = 255
+
+// notText names the part of a request that is not UTF-8 text without NUL
+// bytes, which no id, key or filter is (PostgreSQL refuses to compare such
+// bytes at all), or returns "".
+func notText(r *http.Request) string {
+	text := func(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }
+	if !text(r.URL.Path) {
+		return "the path"
+	}
+	for k, vs := range r.URL.Query() {
+		for _, v := range vs {
+			if !text(k) || !text(v) {
+				return "the query parameter " + strconv.Quote(k)
+			}
+		}
+	}
+	if !text(r.Header.Get("Idempotency-Key")) {
+		return "the Idempotency-Key header"
+	}
+	return ""
+}
 
 func tokensOf(f func() []string) []string {
 	if f == nil {
@@ -231,7 +258,7 @@ func (a *api) explanation(w http.ResponseWriter, r *http.Request) {
 	for i, wr := range x.Workflows {
 		out[i] = result{Workflow: wr.Workflow, Fired: wr.Fired, Reason: wr.Why(x)}
 		for _, s := range wr.Steps {
-			out[i].Steps = append(out[i].Steps, s.Step+" at "+s.DueAt.UTC().Format(time.RFC3339))
+			out[i].Steps = append(out[i].Steps, s.Step+" at "+s.DueAt.UTC().Format(time.RFC3339Nano))
 		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"message_id": x.MessageID, "workflows": out})

@@ -969,6 +969,35 @@ func TestMetricsTokens(t *testing.T) {
 	}
 }
 
+// Ids, keys and filters that are not UTF-8 text without NUL bytes are a
+// 400 that names the part, on every store: PostgreSQL would refuse to
+// compare them, and a 503 would tell the client to try again.
+func TestRequestsThatAreNotText(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	for path, want := range map[string]string{
+		"/v1/threads?status=%00":       `the query parameter "status"`,
+		"/v1/threads?before=%FF":       `the query parameter "before"`,
+		"/v1/threads/%FF":              "the path",
+		"/v1/messages/%00/explanation": "the path",
+		"/v1/dead-letters/%00/retry":   "the path",
+		"/v1/workflows/a%00b/enable":   "the path",
+		"/v1/threads/t/replies":        "the Idempotency-Key header",
+	} {
+		method, header := http.MethodGet, map[string]string{}
+		if strings.HasSuffix(path, "/retry") || strings.HasSuffix(path, "/enable") || strings.HasSuffix(path, "/replies") {
+			method = http.MethodPost
+		}
+		if strings.HasSuffix(path, "/replies") {
+			header["Idempotency-Key"] = "k\xff"
+		}
+		r := e.call(t, method, path, `{"text":"hi"}`, header)
+		if r.status != http.StatusBadRequest || !strings.HasPrefix(r.errorText(t), want) {
+			t.Errorf("%s %s: %s; want 400 naming %s", method, path, r, want)
+		}
+	}
+}
+
 func TestServiceRoutes(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
