@@ -212,7 +212,6 @@ func inDoubt(err error) bool {
 // instead.
 func (h *Hub) leaveInDoubt(ctx context.Context, st *store.Step, cause error) error {
 	if st.Attempts >= MaxAttempts {
-		h.metrics.deadLettered(st.Workflow)
 		return h.retry(ctx, st, h.clock.Now(), fmt.Errorf("gave up after %d attempts, the last in doubt: %w", st.Attempts, cause), true)
 	}
 	h.metrics.sendsInDoubt.WithLabelValues(st.Workflow).Inc()
@@ -250,7 +249,6 @@ func (h *Hub) fail(ctx context.Context, st *store.Step, cause error) error {
 	var wait time.Duration
 	switch sdk.KindOf(cause) {
 	case sdk.KindPermanent:
-		h.metrics.deadLettered(st.Workflow)
 		return h.retry(ctx, st, now, cause, true)
 	case sdk.KindRateLimited:
 		wait = max(sdk.RetryAfter(cause), backoff(st.Attempts))
@@ -263,7 +261,6 @@ func (h *Hub) fail(ctx context.Context, st *store.Step, cause error) error {
 		}
 	}
 	if st.Attempts >= MaxAttempts {
-		h.metrics.deadLettered(st.Workflow)
 		return h.retry(ctx, st, now, fmt.Errorf("gave up after %d attempts: %w", st.Attempts, cause), true)
 	}
 	return h.retry(ctx, st, now.Add(wait), cause, false)
@@ -273,6 +270,9 @@ func (h *Hub) retry(ctx context.Context, st *store.Step, at time.Time, cause err
 	h.log.Warn("step failed", "step", st.Key, "workflow", st.Workflow, "attempt", st.Attempts, "dead", dead, "error", cause)
 	if err := h.store.Retry(ctx, st.Key, st.Attempts, at, cause.Error(), dead); err != nil {
 		return fmt.Errorf("record failure of step %s: %w", st.Key, err)
+	}
+	if dead {
+		h.metrics.deadLettered(st.Workflow)
 	}
 	h.wakeScheduler()
 	return nil
