@@ -19,6 +19,14 @@ import (
 // a step begun for a worker that died is requeued once its lease runs out.
 func (h *Hub) evaluate(ctx context.Context, messageID string) error {
 	in, err := h.load(ctx, messageID)
+	if errors.Is(err, store.ErrNotFound) {
+		// The queue carries a message the store does not hold: a database
+		// restored from an older backup, or a database_schema changed, with
+		// the queue kept. Kept for ever it would fill the queue's window of
+		// unacknowledged work; the store is the source of truth.
+		h.log.Warn("the queue carried a message the store does not hold; dropping it", "message", messageID)
+		return nil
+	}
 	if err != nil {
 		return err
 	}

@@ -726,6 +726,20 @@ func idleHub(t *testing.T, clk clock.Clock) (h *testHub, sink *replySink, st sto
 	return h, sink, st, path
 }
 
+// A message the queue carries but the store does not hold (a database
+// restored from an older backup) is dropped, not redelivered for ever
+// into the queue's window of unacknowledged work.
+func TestAQueuedMessageTheStoreDoesNotHoldIsDropped(t *testing.T) {
+	t.Parallel()
+	h, _, _, _ := idleHub(t, clock.NewFake(testStart))
+	if err := h.evaluate(context.Background(), "01JD3X6A2C4E6G8J0K2M4P6R8T"); err != nil {
+		t.Errorf("evaluating a message the store does not hold: %v; want it acknowledged", err)
+	}
+	if !strings.Contains(h.logs.String(), "the queue carried a message the store does not hold") {
+		t.Errorf("the dropped message was not logged:\n%s", h.logs.String())
+	}
+}
+
 // A message the queue delivers again (its worker died before the
 // acknowledgement) keeps its first plan: no second reply, and its workflows
 // are counted once.

@@ -188,10 +188,11 @@ func (q *Queue) Consume(ctx context.Context, subject, consumerName string, handl
 // Consume's client-side accounting of outstanding pulls can race with fast
 // deliveries and stall until its heartbeat check fires (seen here as 30 s
 // pauses under load), while a Fetch loop holds exactly one pull request at
-// a time. On stop the request in flight runs to its end (fetchWait at most)
-// and what it brings is handled: cancelling it would leave the request
-// registered at the server until it expires, and whatever the server sent
-// to it meanwhile would wait for AckWait. Only the end of ctx cancels it.
+// a time. On stop, and at the end of ctx, the request in flight runs to its
+// end (fetchWait, and a second more at most) and what it brings is
+// handled: cancelling it would leave the request registered at the server
+// until it expires, and whatever the server sent to it meanwhile would wait
+// for AckWait.
 func (c *consumer) pull() {
 	defer close(c.pulled)
 	for {
@@ -214,8 +215,13 @@ func (c *consumer) pull() {
 			}
 		}
 
-		ctx, cancel := context.WithTimeout(c.ctx, fetchWait)
-		batch, err := c.jc.Fetch(reserved, jetstream.FetchContext(ctx))
+		// The request's expiry, not a context: the client then waits for the
+		// server's end of the request (or a second past its expiry), so that
+		// a message the server sent at the last moment is still taken,
+		// however long the way to the server. With a context the client
+		// stops listening a tenth before the expiry, and a message sent
+		// after that, over a slow link, would be dropped and wait AckWait.
+		batch, err := c.jc.Fetch(reserved, jetstream.FetchMaxWait(fetchWait))
 		if err == nil {
 			for m := range batch.Messages() {
 				reserved--
@@ -224,7 +230,6 @@ func (c *consumer) pull() {
 			}
 			err = batch.Error()
 		}
-		cancel()
 		for range reserved {
 			<-c.credits
 		}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math/bits"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -74,6 +75,14 @@ func CheckMessage(m *sdk.Message) error {
 		}
 	}
 	return nil
+}
+
+// messageDedupID is the queue's de-duplication id of a message: its
+// connector, account and key, each escaped. NATS trims a header's value and
+// turns its line breaks into spaces, so "4711" and "4711 " would share one
+// id unescaped, and so would accounts holding "/".
+func messageDedupID(connector, account, key string) string {
+	return url.PathEscape(connector) + "/" + url.PathEscape(account) + "/" + url.PathEscape(key)
 }
 
 // messageKey is what de-duplicates a message among those of its connector
@@ -253,7 +262,7 @@ func (s *sqlStore) ingest(ctx context.Context, t *tx, b IngestBatch, all []*inco
 		var rows []OutboxRow
 		for i, m := range fresh {
 			if m.inbound {
-				rows = append(rows, OutboxRow{Subject: SubjectMessages, DedupID: b.Connector + "/" + b.Account + "/" + m.external, Payload: []byte(out[i].MessageID)})
+				rows = append(rows, OutboxRow{Subject: SubjectMessages, DedupID: messageDedupID(b.Connector, b.Account, m.external), Payload: []byte(out[i].MessageID)})
 			}
 		}
 		if err := s.insertOutbox(ctx, t, rows, b.ReceivedAt); err != nil {

@@ -207,7 +207,8 @@ type Ingested struct {
 }
 
 // OutboxRow is one thing to publish. DedupID is the queue's
-// de-duplication id: "connector/account/external_id" for messages, and
+// de-duplication id: "connector/account/external_id" for messages (each
+// part escaped as in a URL path), and
 // "<step key>/<n>" for the n-th time a step is queued, so that a step queued
 // again after a retry is not dropped as a duplicate.
 type OutboxRow struct {

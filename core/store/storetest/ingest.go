@@ -31,6 +31,7 @@ var ingestTests = []test{
 	{"Ingest/NoThreadID", testIngestNoThreadID},
 	{"Ingest/Outbound", testIngestOutbound},
 	{"Ingest/DirectionsNumberedApart", testIngestDirectionsNumberedApart},
+	{"Ingest/DedupIDs", testIngestDedupIDs},
 	{"Ingest/UnusualText", testIngestUnusualText},
 	{"Inbound/NotFound", testInboundNotFound},
 	{"Inbound/Batch", testInboundBatch},
@@ -526,6 +527,26 @@ func testIngestDirectionsNumberedApart(t *testing.T, s store.Store) {
 	}
 	if ext, ok, err := s.AgentReply(ctx(t), "manual/k1"); err != nil || !ok || ext != "42" {
 		t.Errorf("AgentReply = %q, %t, %v; want the vendor's id 42", ext, ok, err)
+	}
+}
+
+// Messages whose ids differ only in spaces or line breaks are distinct
+// messages, and keep distinct de-duplication ids in the queue, which trims
+// a header's value and turns its line breaks into spaces.
+func testIngestDedupIDs(t *testing.T, s store.Store) {
+	got := ingestAt(t, s, t0, msg("4711", "t", "a"), msg("4711 ", "t", "a"), msg("47\n11", "t", "a"), msg("47 11", "t", "a"))
+	if len(got) != 4 {
+		t.Fatalf("stored %d of 4 messages with distinct ids", len(got))
+	}
+	seen := map[string]bool{}
+	for _, r := range drain(t, s) {
+		if strings.TrimSpace(r.DedupID) != r.DedupID || strings.ContainsAny(r.DedupID, " \r\n") || seen[r.DedupID] {
+			t.Errorf("de-duplication id %q: not distinct, or holds what the queue would change", r.DedupID)
+		}
+		seen[r.DedupID] = true
+	}
+	if len(seen) != 4 {
+		t.Errorf("%d distinct de-duplication ids, want 4", len(seen))
 	}
 }
 
