@@ -22,6 +22,9 @@ const (
 	fetchRetry = time.Second
 )
 
+// maxNodes is how many nodes' prefetch a consumer has room for.
+const maxNodes = 16
+
 // Handler processes one delivery. It runs concurrently with other handlers
 // of the same consumer, and must settle d (Ack, Nak or Term); returning
 // without settling Naks d with Options.Backoff. ctx is the one given to
@@ -139,7 +142,12 @@ func (q *Queue) Consume(ctx context.Context, subject, consumerName string, handl
 		AckPolicy:     jetstream.AckExplicitPolicy,
 		AckWait:       q.opts.AckWait,
 		MaxDeliver:    maxDeliver,
-		MaxAckPending: max(1000, 2*cc.concurrency),
+		// Room for the prefetch (twice the handlers) of many nodes: the
+		// limit is the consumer's, shared by every node, and one whose
+		// handlers wait on a hung vendor keeps its prefetched messages in
+		// progress. With room for one node only, it would leave the others
+		// idle until its calls end.
+		MaxAckPending: maxNodes * 2 * cc.concurrency,
 	})
 	if err != nil {
 		var apiErr *jetstream.APIError
