@@ -1467,6 +1467,18 @@ func replyHeld(t *testing.T, h *testHub, sink *replySink, threadID, key string) 
 	return replied
 }
 
+// repliedOnce checks that a request repeating manual reply k1 gets the
+// first one's result, ext, and that the shop got that reply once.
+func repliedOnce(t *testing.T, h *testHub, sink *replySink, threadID, ext string) {
+	t.Helper()
+	if got, err := h.Reply(context.Background(), threadID, "On its way", "k1"); err != nil || got != ext {
+		t.Errorf("a request repeating the reply: %q, %v; want the first one's result %q", got, err, ext)
+	}
+	if got := sink.requests(); len(got) != 1 {
+		t.Errorf("the shop got %d requests, want 1", len(got))
+	}
+}
+
 // A manual reply is sent once per key, whoever asks: a request that comes
 // while the first is being sent is told to ask again, and one that comes
 // after gets the first one's result.
@@ -1485,12 +1497,7 @@ func TestAManualReplyWithOneKeyIsSentOnce(t *testing.T) {
 	if first.err != nil || first.ext == "" {
 		t.Fatalf("first reply: %q, %v", first.ext, first.err)
 	}
-	if ext, err := h.Reply(context.Background(), threadID, "On its way", "k1"); err != nil || ext != first.ext {
-		t.Errorf("a request after the first: %q, %v; want its result %q", ext, err, first.ext)
-	}
-	if got := sink.requests(); len(got) != 1 {
-		t.Errorf("the shop got %d requests, want 1", len(got))
-	}
+	repliedOnce(t, h, sink, threadID, first.ext)
 }
 
 // A manual reply whose caller goes away while the shop holds it is still
@@ -1519,12 +1526,7 @@ func TestAManualReplyOutlivesItsCaller(t *testing.T) {
 	if err != nil || th.LastHumanReplyAt.IsZero() {
 		t.Errorf("thread after the reply: %+v, %v; want it answered by a person", th, err)
 	}
-	if ext, err := h.Reply(context.Background(), threadID, "On its way", "k1"); err != nil || ext != first.ext {
-		t.Errorf("the caller's retry: %q, %v; want %q", ext, err, first.ext)
-	}
-	if got := sink.requests(); len(got) != 1 {
-		t.Errorf("the shop got %d requests, want 1", len(got))
-	}
+	repliedOnce(t, h, sink, threadID, first.ext)
 }
 
 // A manual reply is looked up before it is sent where the connector can
