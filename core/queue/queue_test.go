@@ -104,15 +104,18 @@ func TestNakRedeliversWithAttempt(t *testing.T) {
 		attempts := make(chan int, 3)
 		consume(t, q, "steps", "execute", func(ctx context.Context, d Delivery) {
 			if d.Attempt < 3 {
+				attempts <- d.Attempt // before the Nak, or the redelivery's handler may report first
 				// A short backoff: long enough to be a delay, short
 				// enough for a test.
 				if err := d.Nak(10 * time.Millisecond); err != nil {
 					t.Errorf("Nak: %v", err)
 				}
-			} else if err := d.Ack(); err != nil {
+				return
+			}
+			if err := d.Ack(); err != nil {
 				t.Errorf("Ack: %v", err)
 			}
-			attempts <- d.Attempt
+			attempts <- d.Attempt // after the Ack, which the depth below counts
 		})
 		for want := 1; want <= 3; want++ {
 			if got := receive(t, ctx, attempts, fmt.Sprintf("attempt %d", want)); got != want {
@@ -762,8 +765,8 @@ func TestExhaustedWithoutHookStaysInStream(t *testing.T) {
 		publishN(t, q, "steps", 1)
 		attempts := make(chan int, 10)
 		consume(t, q, "steps", "execute", func(ctx context.Context, d Delivery) {
+			attempts <- d.Attempt // before the Nak, or the redelivery's handler may report first
 			_ = d.Nak(0)
-			attempts <- d.Attempt
 		})
 		if _, err := advisories.NextMsgWithContext(ctx); err != nil {
 			t.Fatalf("waiting for the max-deliveries advisory: %v", err)
