@@ -76,6 +76,7 @@ func KeepInProgress() ConsumeOption {
 type consumer struct {
 	q       *Queue
 	jc      jetstream.Consumer
+	config  jetstream.ConsumerConfig // to create it again with (restore)
 	subject string
 	name    string
 	handler Handler
@@ -134,7 +135,7 @@ func (q *Queue) Consume(ctx context.Context, subject, consumerName string, handl
 	if cc.exhausted != nil {
 		maxDeliver = -1 // counted here, see OnExhausted
 	}
-	jc, err := q.js.CreateOrUpdateConsumer(ctx, q.opts.Stream, jetstream.ConsumerConfig{
+	config := jetstream.ConsumerConfig{
 		Durable:       consumerName,
 		Description:   "Switchboard workers for " + subject,
 		FilterSubject: q.subject(subject),
@@ -148,7 +149,8 @@ func (q *Queue) Consume(ctx context.Context, subject, consumerName string, handl
 		// progress. With room for one node only, it would leave the others
 		// idle until its calls end.
 		MaxAckPending: maxNodes * 2 * cc.concurrency,
-	})
+	}
+	jc, err := q.js.CreateOrUpdateConsumer(ctx, q.opts.Stream, config)
 	if err != nil {
 		var apiErr *jetstream.APIError
 		if errors.As(err, &apiErr) && (apiErr.ErrorCode == 10100 || apiErr.ErrorCode == 10099) {
@@ -160,6 +162,7 @@ func (q *Queue) Consume(ctx context.Context, subject, consumerName string, handl
 	c := &consumer{
 		q:        q,
 		jc:       jc,
+		config:   config,
 		subject:  subject,
 		name:     consumerName,
 		handler:  handler,
@@ -252,6 +255,11 @@ func (c *consumer) pull() {
 			continue
 		}
 		c.log.Warn("pulling messages failed; retrying", "error", err, "retry_in", fetchRetry)
+		if c.q.nc.IsConnected() {
+			if err := c.restore(); err != nil {
+				c.log.Debug("could not ask the server whether the consumer is still there", "error", err)
+			}
+		}
 		select {
 		case <-time.After(fetchRetry):
 		case <-c.stopping:

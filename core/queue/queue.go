@@ -36,6 +36,9 @@ type Queue struct {
 	nc     *nats.Conn
 	js     jetstream.JetStream
 	stream jetstream.Stream
+	// streamConfig is the stream's configuration, to create it again with
+	// when the server loses it.
+	streamConfig jetstream.StreamConfig
 
 	mu        sync.Mutex
 	closed    bool
@@ -129,7 +132,7 @@ func Open(ctx context.Context, o Options) (*Queue, error) {
 		}
 		return nil, fmt.Errorf("queue: creating or updating stream %q with subjects %v: %w", o.Stream, subjects, err)
 	}
-	q.stream = stream
+	q.stream, q.streamConfig = stream, cfg
 	ok = true
 	return q, nil
 }
@@ -165,13 +168,31 @@ func (q *Queue) Publish(ctx context.Context, subject, dedupID string, payload []
 	if err := q.checkPublish(subject, dedupID); err != nil {
 		return err
 	}
-	_, err := q.js.Publish(ctx, q.subject(subject), payload,
-		jetstream.WithMsgID(dedupID),
-		jetstream.WithExpectStream(q.opts.Stream))
+	publish := func() error {
+		_, err := q.js.Publish(ctx, q.subject(subject), payload,
+			jetstream.WithMsgID(dedupID),
+			jetstream.WithExpectStream(q.opts.Stream))
+		return err
+	}
+	err := publish()
+	if errors.Is(err, jetstream.ErrNoStreamResponse) && q.restoreLost(ctx) {
+		err = publish()
+	}
 	if err != nil {
 		return fmt.Errorf("queue: publishing %q on %q: %w", dedupID, subject, err)
 	}
 	return nil
+}
+
+// restoreLost creates the stream again when a publish found none to answer
+// it and the server no longer has it. It reports whether the stream is
+// there now, to publish again.
+func (q *Queue) restoreLost(ctx context.Context) bool {
+	if err := q.restoreStream(ctx); err != nil {
+		q.log.Warn("checking for the stream after a publish had no answer failed", "stream", q.opts.Stream, "error", err)
+		return false
+	}
+	return true
 }
 
 func (q *Queue) checkPublish(subject, dedupID string) error {
@@ -253,6 +274,12 @@ func (q *Queue) PublishBatch(ctx context.Context, msgs []Message) error {
 	}
 	if len(berr.Failed) == 0 {
 		return nil
+	}
+	for _, err := range berr.Errs {
+		if errors.Is(err, jetstream.ErrNoStreamResponse) {
+			q.restoreLost(ctx) // for the publish again that the error asks for
+			break
+		}
 	}
 	slices.Sort(berr.Failed) // already ascending but for clarity of the contract
 	return berr
