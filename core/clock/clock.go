@@ -14,6 +14,10 @@ type Clock interface {
 	Now() time.Time
 	// After delivers the time once d has passed on this clock.
 	After(d time.Duration) <-chan time.Time
+	// Until delivers the time once this clock reads t or later. Unlike
+	// After(t.Sub(Now())), a clock that moves between the two calls
+	// cannot make it late.
+	Until(t time.Time) <-chan time.Time
 }
 
 // Real is the system clock.
@@ -22,6 +26,8 @@ type Real struct{}
 func (Real) Now() time.Time { return time.Now() }
 
 func (Real) After(d time.Duration) <-chan time.Time { return time.After(d) }
+
+func (Real) Until(t time.Time) <-chan time.Time { return time.After(time.Until(t)) }
 
 // Fake is a clock that moves only when told to.
 type Fake struct {
@@ -48,12 +54,24 @@ func (f *Fake) Now() time.Time {
 func (f *Fake) After(d time.Duration) <-chan time.Time {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	return f.untilLocked(f.now.Add(d))
+}
+
+// Until delivers when Advance or Set moves the clock to t or later, at
+// once when it reads t already.
+func (f *Fake) Until(t time.Time) <-chan time.Time {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.untilLocked(t)
+}
+
+func (f *Fake) untilLocked(t time.Time) <-chan time.Time {
 	ch := make(chan time.Time, 1)
-	if d <= 0 {
+	if !t.After(f.now) {
 		ch <- f.now
 		return ch
 	}
-	f.waiters = append(f.waiters, waiter{at: f.now.Add(d), ch: ch})
+	f.waiters = append(f.waiters, waiter{at: t, ch: ch})
 	return ch
 }
 

@@ -38,3 +38,37 @@ func TestFakeWakesWaitersInOrder(t *testing.T) {
 		t.Errorf("After(0) = %v", got)
 	}
 }
+
+// Until wakes at a time, however the clock moved since that time was
+// worked out; a time already reached wakes at once.
+func TestFakeUntil(t *testing.T) {
+	start := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
+	f := NewFake(start)
+	due := start.Add(time.Minute)
+	f.Advance(30 * time.Second) // between working out due and waiting for it
+	ch := f.Until(due)
+	f.Advance(29 * time.Second)
+	select {
+	case <-ch:
+		t.Fatal("woke before the time")
+	default:
+	}
+	f.Advance(time.Second)
+	select {
+	case got := <-ch:
+		if !got.Equal(due) {
+			t.Errorf("woke at %v", got)
+		}
+	default:
+		t.Fatal("did not wake at the time")
+	}
+	if got := <-f.Until(start); !got.Equal(f.Now()) {
+		t.Errorf("Until a time passed = %v; want at once, %v", got, f.Now())
+	}
+}
+
+func TestRealUntil(t *testing.T) {
+	if got := <-(Real{}).Until(time.Now().Add(-time.Hour)); got.IsZero() {
+		t.Error("Until a time passed did not deliver the time")
+	}
+}

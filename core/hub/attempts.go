@@ -65,7 +65,7 @@ func (h *Hub) renewAttempts(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
-		case <-h.clock.After(next.Sub(h.clock.Now())):
+		case <-h.clock.Until(next):
 		}
 		next = h.clock.Now().Add(every)
 		held := h.attempts.snapshot()

@@ -89,7 +89,6 @@ func (h *Hub) run(ctx context.Context, st *store.Step) error {
 	case workflow.Wait:
 		return h.finish(ctx, st, store.Result{Kind: store.ResultWaiting, At: now, Until: o.Until, Reason: o.Reason})
 	case workflow.Skip:
-		h.metrics.stepSkipped(st.Workflow, o.Reason)
 		return h.finish(ctx, st, store.Result{Kind: store.ResultSkipped, At: now, Reason: o.Reason})
 	case workflow.Apply:
 		return h.finish(ctx, st, store.Result{Kind: store.ResultApplied, At: now, Tags: o.Tags, Status: o.Status, Assignee: o.Assignee})
@@ -163,7 +162,6 @@ func (h *Hub) lookup(ctx context.Context, g *generation, conn *pluginhost.Connec
 	}
 	if atMostOnce(g, in) && st.WasAttempted {
 		const reason = "at-most-once: an earlier attempt, cut short by a crash, may have sent it and the connector cannot tell"
-		h.metrics.stepSkipped(st.Workflow, reason)
 		return true, h.finish(ctx, st, store.Result{Kind: store.ResultSkipped, At: h.clock.Now(), Reason: reason})
 	}
 	return false, nil // at-least-once: send again with the same key
@@ -282,8 +280,12 @@ func (h *Hub) finish(ctx context.Context, st *store.Step, r store.Result) error 
 	if err := h.store.Finish(ctx, st.Key, st.Attempts, r); err != nil {
 		return fmt.Errorf("finish step %s: %w", st.Key, err)
 	}
-	if r.Kind == store.ResultWaiting {
+	switch r.Kind {
+	case store.ResultWaiting:
 		h.wakeScheduler()
+	case store.ResultSkipped:
+		// Counted once recorded: a skip that failed to be is run again.
+		h.metrics.stepSkipped(st.Workflow, r.Reason)
 	}
 	return nil
 }

@@ -791,6 +791,30 @@ func TestAStepTheQueueGaveUpOnIsDeadLetteredUnlessRunning(t *testing.T) {
 	giveUp("a step whose worker died", store.StepDead, 1)
 }
 
+// A skip is counted once the store has recorded it: one the store failed
+// to record is run again, and counted then.
+func TestASkipIsCountedOnceRecorded(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	clk := clock.NewFake(testStart)
+	h, _, st, _ := idleHub(t, clk)
+	key := beginReply(t, h, st, clk.Now())
+	skip := store.Result{Kind: store.ResultSkipped, At: clk.Now(), Reason: "unless_answered: a person answered"}
+	// Not the attempt the store holds: the store refuses its outcome.
+	if err := h.finish(ctx, &store.Step{Planned: workflow.Planned{Key: key, Workflow: "ack"}, Attempts: 2}, skip); err == nil {
+		t.Fatal("the store recorded the outcome of an attempt it does not hold")
+	}
+	if got := h.metric(t, "switchboard_workflow_skips_total", "workflow", "ack"); got != 0 {
+		t.Errorf("a skip the store did not record was counted: %v", got)
+	}
+	if err := h.finish(ctx, &store.Step{Planned: workflow.Planned{Key: key, Workflow: "ack"}, Attempts: 1}, skip); err != nil {
+		t.Fatal(err)
+	}
+	if got := h.metric(t, "switchboard_workflow_skips_total", "workflow", "ack", "reason", "unless_answered"); got != 1 {
+		t.Errorf("skips counted: %v, want 1", got)
+	}
+}
+
 func TestSendBegunByAWorkerThatDiedIsLookedUp(t *testing.T) {
 	t.Parallel()
 	const lease = time.Minute

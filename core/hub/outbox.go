@@ -87,15 +87,17 @@ func (h *Hub) schedule(ctx context.Context) {
 			h.wakeOutbox()
 			continue
 		}
-		wait := 5 * time.Second // steps planned by other nodes
-		if next, err := h.store.NextDue(ctx); err == nil && !next.IsZero() {
-			wait = min(wait, max(next.Sub(h.clock.Now()), 0))
+		// The next step due, or in 5 seconds steps other nodes planned. A
+		// time, not a wait: the clock may move before the wait begins.
+		wake := h.clock.Now().Add(5 * time.Second)
+		if next, err := h.store.NextDue(ctx); err == nil && !next.IsZero() && next.Before(wake) {
+			wake = next
 		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-h.schedKick:
-		case <-h.clock.After(wait):
+		case <-h.clock.Until(wake):
 		}
 	}
 }
