@@ -55,6 +55,16 @@ func TestRenderRefusesConstantRanges(t *testing.T) {
 	}
 }
 
+// neverEnds tells a template the guard stopped from one it did not stop.
+// The guard's maxRepetitions take a few seconds under -race, more on a
+// busy machine: the recursion below, with the most work per repetition,
+// takes about 2.5 s alone and over 10 s beside the other subtests and
+// another package's tests on two cores. Unguarded, each would run at least
+// 17,000 times as long (the Unix time counts to 1.7 billion, the recursion
+// makes 2^31 calls): hours. So the limit is a hang's, not a speed check;
+// the errors show that the count stopped each template.
+const neverEnds = 2 * time.Minute
+
 func TestRenderStopsLoopsOverData(t *testing.T) {
 	t.Parallel()
 	tests := []struct{ name, tmpl, want string }{
@@ -69,7 +79,7 @@ func TestRenderStopsLoopsOverData(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			err := renderWithin(t, t.Context(), 10*time.Second, tt.tmpl)
+			err := renderWithin(t, t.Context(), neverEnds, tt.tmpl)
 			if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), "range over a list from the data instead") {
 				t.Errorf("render(%q) error = %v, want it stopped, naming %q", tt.tmpl, err, tt.want)
 			}
