@@ -72,7 +72,7 @@ func serveCmd(args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("serve", "serve -config DIR", stderr)
 	fs.Usage = func() { fmt.Fprint(fs.Output(), serveUsage); fs.PrintDefaults() }
 	dir := fs.String("config", "", "configuration directory (required)")
-	data := fs.String("data", "data", "data directory: the SQLite database, JetStream files, plugin state")
+	data := fs.String("data", "data", "data directory: the SQLite database (with plugin state), JetStream files, the lock and PID files")
 	listen := fs.String("listen", "", "HTTP address; default: the hub block's listen, else 127.0.0.1:8080")
 	pluginDir := fs.String("plugin-dir", defaultPluginDir(), "plugin directory")
 	logLevel := fs.String("log-level", "info", "trace, debug, info, warn, error or off")
