@@ -1,0 +1,88 @@
+package main
+
+import (
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/switchboard-hub/switchboard/core/store/storetest"
+)
+
+// Two nodes share PostgreSQL and a NATS stream, and take webhooks in turn.
+// One is killed with SIGKILL while it sends replies and holds messages from
+// the queue; the other takes over its work, once its leases run out on the
+// survivor's clock, and every buyer gets a reply. A reply sent twice, with
+// the same idempotency key, is one the dead node was sending when it died:
+// the webhook connector cannot be asked whether it went out.
+func TestAKilledNodeLosesNothing(t *testing.T) {
+	const before, after = 40, 20
+	dsn, admin := storetest.Postgres(t)
+	js := testJetStream(t)
+	schema, stream := storetest.Schema(t, admin, "nodestest"), testStream(t, js)
+	s := newSink(t)
+	s.delay = 200 * time.Millisecond // a slow shop, so that sends are in flight at the kill
+	cfg := t.TempDir()
+	writeHub(t, cfg, s.srv.URL, fmt.Sprintf(`api_tokens      = [env("TEST_API_TOKEN")]
+  database        = %q
+  database_schema = %q
+  nats_url        = %q
+  nats_stream     = %q`, dsn, schema, testNATSURL(), stream))
+	write(t, cfg, "workflow.hcl", `workflow "ack" {
+  description = "Acknowledge every message"
+  trigger { sources = ["webhook"] }
+  step "reply" "ack" { text = "Thanks for message ${message.external_id}" }
+}
+`)
+	a, b := startHub(t, cfg, t.TempDir()), startHub(t, cfg, t.TempDir())
+	deliver := func(h *hubProc, i int) {
+		t.Helper()
+		if code := h.deliver(t, fmt.Sprintf("m%d", i), fmt.Sprintf("t%d", i), "hello"); code != http.StatusOK {
+			t.Fatalf("deliver m%d: status %d", i, code)
+		}
+	}
+	for i := range before {
+		deliver([]*hubProc{a, b}[i%2], i)
+	}
+	eventually(t, 30*time.Second, "a few replies to reach the shop", func() bool { return s.distinct() >= 4 })
+	a.kill(t)
+	s.mu.Lock()
+	reached := len(s.keys) // keys the shop had at the kill; only they may come twice
+	s.mu.Unlock()
+	if reached == before {
+		t.Fatalf("every reply reached the shop before the kill; the test needs work in flight")
+	}
+	for i := before; i < before+after; i++ {
+		deliver(b, i)
+	}
+
+	// The dead node's steps are taken over once their lease (2 minutes)
+	// runs out, and the messages it held are handed to the queue again
+	// after 10 minutes, on the survivor's clock. It moves a little at a
+	// time: a scheduler busy when it jumps would sleep past it.
+	finished := func() bool {
+		return s.distinct() == before+after && b.metric(t, "switchboard_steps_running") == 0
+	}
+	for i := 0; !finished() && i < 100; i++ {
+		b.advance(t, "10s")
+		time.Sleep(50 * time.Millisecond)
+	}
+	eventually(t, 60*time.Second, "a reply to every message", finished)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	twice := 0
+	for key, c := range s.keys {
+		switch {
+		case c == 2:
+			twice++
+		case c != 1:
+			t.Errorf("reply %s reached the shop %d times", key, c)
+		}
+	}
+	if twice > reached {
+		t.Errorf("%d replies reached the shop twice, but only %d had reached it when the node died", twice, reached)
+	}
+	if code, _ := b.get(t, "/readyz"); code != http.StatusOK {
+		t.Errorf("the surviving node's /readyz: %d", code)
+	}
+}
