@@ -247,7 +247,11 @@ func TestUnackedRedeliveredAfterAckWait(t *testing.T) {
 		if first.attempt != 1 || second.attempt != 2 {
 			t.Fatalf("attempts %d, %d; want 1, 2", first.attempt, second.attempt)
 		}
-		if gap := second.at.Sub(first.at); gap < o.AckWait*9/10 {
+		// The server times AckWait from its delivery, which comes before the
+		// handler starts, late on a busy machine: the gap between the two
+		// handlers may be short of AckWait by the first one's lateness. Half
+		// of it still tells a redelivery on AckWait from one at once.
+		if gap := second.at.Sub(first.at); gap < o.AckWait/2 {
 			t.Errorf("redelivered after %s; want no sooner than AckWait %s", gap, o.AckWait)
 		}
 		if n := depth(t, q, "steps"); n != 0 {
