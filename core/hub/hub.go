@@ -116,6 +116,11 @@ type Hub struct {
 	outboxKick chan struct{}
 	schedKick  chan struct{}
 	pollers    *pollers
+	// running is Run's context, for the connector checks of reloads; set
+	// with pollers.
+	running context.Context
+	checks  sync.WaitGroup // connector checks under way
+	checkMu sync.Mutex     // orders the checks' reports
 }
 
 // New starts the plugins of cfg and returns a hub ready to Run. A
@@ -242,6 +247,7 @@ func (h *Hub) Reload(ctx context.Context, cfg *config.Config) error {
 	old := h.gen.Swap(g)
 	if h.pollers != nil {
 		h.pollers.restart(g)
+		h.startCheck(g)
 	}
 	if old.plugins != g.plugins {
 		h.retired = append(h.retired, old.plugins)
@@ -308,6 +314,8 @@ func (h *Hub) Run(ctx context.Context) error {
 	h.reloadMu.Lock() // a reload restarts the pollers
 	h.pollers = newPollers(ctx, h)
 	h.pollers.restart(h.gen.Load())
+	h.running = ctx
+	h.startCheck(h.gen.Load())
 	h.reloadMu.Unlock()
 	<-ctx.Done()
 	h.reloadMu.Lock()
@@ -341,7 +349,15 @@ func (h *Hub) Run(ctx context.Context) error {
 	for _, p := range append(h.retired, current) {
 		<-p.stopped
 	}
+	h.checks.Wait()
 	return nil
+}
+
+// startCheck checks g's connectors in the background (checkConnectors);
+// the caller holds reloadMu.
+func (h *Hub) startCheck(g *generation) {
+	ctx := h.running
+	h.checks.Go(func() { h.checkConnectors(ctx, g) })
 }
 
 // deadLetterDelivery records a step that the queue delivered too often

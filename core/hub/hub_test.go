@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -512,6 +513,59 @@ func TestReloadSwapsTheConfigurationAndKeepsItWhenAPluginRejectsTheNext(t *testi
 	answered("t5", "v2 m5")
 	if n := len(sink.requests()); n != 5 {
 		t.Errorf("the sink got %d replies, want 5: %+v", n, sink.requests())
+	}
+}
+
+// Every connector is checked when the hub starts and after each reload. One
+// whose vendor refuses it is reported at its block and shows as failing; the
+// hub runs on. A connector a reload removed leaves the gauge.
+func TestConnectorsAreCheckedAtStartAndAfterReload(t *testing.T) {
+	t.Parallel()
+	account := func(name, label string) string {
+		return fmt.Sprintf("connector \"testconn\" %q {\n  label = %q\n  token = \"s3cret-token\"\n}\n", name, label)
+	}
+	st, _ := openStore(t, store.Options{})
+	cfg := loadConfig(t, testPluginDir, map[string]string{"hub.hcl": account("acct", "check fails")})
+	h := newTestHub(t, cfg, Options{Store: st, Queue: JetStream(openQueue(t)), PluginDir: testPluginDir, Clock: clock.NewFake(testStart), Node: "check"})
+	h.run(t)
+	checks := func() map[string]float64 {
+		mfs, err := h.reg.Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]float64{}
+		for _, mf := range mfs {
+			if mf.GetName() != "switchboard_connector_check_ok" {
+				continue
+			}
+			for _, m := range mf.GetMetric() {
+				var labels []string
+				for _, lp := range m.GetLabel() {
+					labels = append(labels, lp.GetValue())
+				}
+				out[strings.Join(labels, "/")] = m.GetGauge().GetValue()
+			}
+		}
+		return out
+	}
+	eventually(t, "the check at start", func() bool { return len(checks()) > 0 })
+	if got := checks(); !maps.Equal(got, map[string]float64{"acct/testconn": 0}) {
+		t.Errorf("checks at start: %v; want acct failing", got)
+	}
+	logs := h.logs.String()
+	if !strings.Contains(logs, "connector check failed") || !strings.Contains(logs, "hub.hcl:3,") || !strings.Contains(logs, "The vendor refused the token") {
+		t.Errorf("the failed check is not logged at the token's line:\n%s", logs)
+	}
+	if strings.Contains(logs, "s3cret-token") {
+		t.Error("the sensitive token was logged")
+	}
+
+	if err := h.Reload(context.Background(), loadConfig(t, testPluginDir, map[string]string{"hub.hcl": account("other", "fine")})); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the check after the reload", func() bool { return maps.Equal(checks(), map[string]float64{"other/testconn": 1}) })
+	if !strings.Contains(h.logs.String(), "connector check passed") {
+		t.Errorf("the passed check is not logged:\n%s", h.logs.String())
 	}
 }
 

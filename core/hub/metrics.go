@@ -23,6 +23,7 @@ type metrics struct {
 	deadLetters     *prometheus.CounterVec
 	sendsInDoubt    *prometheus.CounterVec
 	pluginRestart   *prometheus.CounterVec
+	connectorCheck  *prometheus.GaugeVec
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -59,8 +60,11 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		pluginRestart: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "switchboard_plugin_restarts_total", Help: "Plugin restarts after a crash or hang, by plugin.",
 		}, []string{"plugin"}),
+		connectorCheck: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "switchboard_connector_check_ok", Help: "1 when a connector's last check (at start and after each reload) found that it can reach its vendor, 0 when it did not, by connector and account.",
+		}, []string{"connector", "account"}),
 	}
-	reg.MustRegister(m.messagesIn, m.messagesRefused, m.messagesOut, m.fires, m.skips, m.replyLatency, m.stepLatency, m.deadLetters, m.sendsInDoubt, m.pluginRestart)
+	reg.MustRegister(m.messagesIn, m.messagesRefused, m.messagesOut, m.fires, m.skips, m.replyLatency, m.stepLatency, m.deadLetters, m.sendsInDoubt, m.pluginRestart, m.connectorCheck)
 	return m
 }
 

@@ -189,9 +189,13 @@ func (c *conn) LookupSend(ctx context.Context, req sdk.LookupRequest) (*sdk.Look
 	return &sdk.LookupResult{Outcome: sdk.LookupUnknown}, nil
 }
 
-// Check reports the label and the whole environment as warnings.
+// Check reports the label and the whole environment as warnings; with the
+// label "check fails", an error at token too, as a vendor that refuses it.
 func (c *conn) Check(context.Context) (sdk.Diagnostics, error) {
 	d := sdk.Diagnostics{{Severity: sdk.SeverityWarning, Summary: "label=" + c.label}}
+	if c.label == "check fails" {
+		d = d.AddError(cty.GetAttrPath("token"), "The vendor refused the token", "Give the account a token the vendor accepts.")
+	}
 	env := os.Environ()
 	sort.Strings(env)
 	for _, kv := range env {
