@@ -392,6 +392,23 @@ func TestPluginsListShowsEveryPluginAndTheBrokenOne(t *testing.T) {
 	}
 }
 
+// A plugin file that is not executable is listed as broken, with the fix,
+// not left out as if it were not there.
+func TestPluginsListShowsAPluginThatIsNotExecutable(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.Symlink(filepath.Join(pluginDir, "switchboard-connector-webhook"), filepath.Join(dir, "switchboard-connector-webhook")); err != nil {
+		t.Fatal(err)
+	}
+	plain := filepath.Join(dir, "switchboard-action-slack")
+	if err := os.WriteFile(plain, []byte("copied without its mode"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runCLI(t, "plugins", "list", "-dir", dir)
+	if code != 1 || !strings.Contains(stdout, "slack") || !strings.Contains(stderr, plain+" is not executable; chmod +x it") {
+		t.Errorf("list: exit %d, want 1 with slack marked not executable\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+}
+
 // A plugin that is not in the plugin directory is reported with the
 // directory, where that came from, and the flag that changes it.
 func TestPluginNotFoundNamesTheDirectory(t *testing.T) {

@@ -75,10 +75,8 @@ func Discover(dir string) ([]Candidate, error) {
 		if !ok || e.IsDir() {
 			continue
 		}
-		info, err := e.Info()
-		if err != nil || info.Mode()&0o111 == 0 {
-			continue
-		}
+		// One that is not executable is listed all the same: it is named
+		// as a plugin, and Inspect says what is wrong with it.
 		out = append(out, Candidate{Kind: kind, Name: name, Path: filepath.Join(dir, e.Name())})
 	}
 	sort.Slice(out, func(i, j int) bool {
@@ -93,13 +91,26 @@ func Discover(dir string) ([]Candidate, error) {
 // Find returns the path of the plugin of this kind and name in dir.
 func Find(dir string, kind sdk.Kind, name string) (string, error) {
 	path := filepath.Join(dir, BinaryName(kind, name))
-	info, err := os.Stat(path)
-	if err != nil {
+	if _, err := os.Stat(path); err != nil {
 		return "", fmt.Errorf("%s plugin %q: no %s in %s; build it (make build), pass -plugin-dir with the directory that holds it, or set its path in a plugin block",
 			kind, name, BinaryName(kind, name), DescribeDir(dir))
 	}
-	if info.Mode()&0o111 == 0 {
-		return "", fmt.Errorf("%s plugin %q: %s is not executable; chmod +x it", kind, name, path)
+	if err := checkExecutable(path); err != nil {
+		return "", fmt.Errorf("%s plugin %q: %w", kind, name, err)
 	}
 	return path, nil
+}
+
+// checkExecutable tells why path cannot be run as a plugin, if it cannot.
+func checkExecutable(path string) error {
+	info, err := os.Stat(path)
+	switch {
+	case err != nil:
+		return err
+	case info.IsDir():
+		return fmt.Errorf("%s is a directory, not a plugin executable", path)
+	case info.Mode()&0o111 == 0:
+		return fmt.Errorf("%s is not executable; chmod +x it", path)
+	}
+	return nil
 }

@@ -19,6 +19,9 @@ type Info struct {
 // Inspect starts the plugin, asks for its schema without configuring it, and
 // stops it.
 func Inspect(ctx context.Context, c Candidate, opts Options) (*Info, error) {
+	if err := checkExecutable(c.Path); err != nil {
+		return nil, fmt.Errorf("%s plugin %q: %w", c.Kind, c.Name, err)
+	}
 	sum, err := SHA256File(c.Path)
 	if err != nil {
 		return nil, fmt.Errorf("%s plugin %q: %w", c.Kind, c.Name, err)
