@@ -2,7 +2,9 @@ package hub
 
 import (
 	"context"
+	"fmt"
 	"sync"
+	"time"
 
 	"github.com/hashicorp/hcl/v2"
 
@@ -11,12 +13,17 @@ import (
 	"github.com/switchboard-hub/switchboard/sdk"
 )
 
+// CheckTimeout bounds a connector's check. It is shorter than a plugin
+// call's deadline, so that a vendor that hangs fails the check instead of
+// getting the plugin killed as hung, with the sends in it.
+const CheckTimeout = 20 * time.Second
+
 // checkConnectors asks every connector of g whether it can reach its vendor
 // with its configuration (sdk.Connector.Check), once g runs: when the hub
 // starts, and after each reload. What a connector finds wrong is logged at
 // its block in the configuration, and switchboard_connector_check_ok says
 // which passed. The hub runs on either way: a vendor that is down may come
-// back, and its messages wait for it.
+// back, and its messages wait for it. ctx ends when the hub stops.
 func (h *Hub) checkConnectors(ctx context.Context, g *generation) {
 	if !g.plugins.use() {
 		return // replaced and stopped already
@@ -30,7 +37,15 @@ func (h *Hub) checkConnectors(ctx context.Context, g *generation) {
 			continue
 		}
 		wg.Go(func() {
-			diags, err := inst.Check(ctx)
+			cctx, cancel := context.WithTimeout(ctx, CheckTimeout)
+			defer cancel()
+			diags, err := inst.Check(cctx)
+			if ctx.Err() != nil {
+				return // the hub is stopping: nothing to report
+			}
+			if cctx.Err() != nil {
+				err = fmt.Errorf("no answer within %s", CheckTimeout)
+			}
 			passed[i] = h.reportCheck(c, diags, err)
 		})
 	}
@@ -40,8 +55,10 @@ func (h *Hub) checkConnectors(ctx context.Context, g *generation) {
 	}
 	h.checkMu.Lock()
 	defer h.checkMu.Unlock()
-	if h.gen.Load() != g {
-		return // a reload's own check reports its connectors
+	if h.gen.Load().plugins != g.plugins {
+		// A reload's own check reports its connectors. (An override
+		// makes a new generation with the same plugins.)
+		return
 	}
 	h.metrics.connectorCheck.Reset() // connectors a reload removed
 	for i, c := range g.cfg.Connectors {

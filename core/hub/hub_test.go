@@ -569,6 +569,36 @@ func TestConnectorsAreCheckedAtStartAndAfterReload(t *testing.T) {
 	}
 }
 
+// A workflow turned off or on while the connectors are checked makes a new
+// generation with the same plugins: the check still reports them.
+func TestAConnectorCheckOutlivesAnOverride(t *testing.T) {
+	t.Parallel()
+	hold := filepath.Join(t.TempDir(), "hold-check")
+	if err := os.WriteFile(hold, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	st, _ := openStore(t, store.Options{})
+	cfg := loadConfig(t, testPluginDir, map[string]string{
+		"hub.hcl": fmt.Sprintf("plugin \"connector\" \"testconn\" {\n  env = { TESTCONN_HOLD_CHECK = %q }\n}\nconnector \"testconn\" \"acct\" {}\n", hold),
+		"wf.hcl":  replyWorkflow("hello", "Hi"),
+	})
+	h := newTestHub(t, cfg, Options{Store: st, Queue: JetStream(openQueue(t)), PluginDir: testPluginDir, Clock: clock.NewFake(testStart), Node: "check"})
+	h.run(t)
+	eventually(t, "the check to begin", func() bool {
+		_, err := os.Stat(hold + ".begun")
+		return err == nil
+	})
+	if err := h.SetWorkflowEnabled(context.Background(), "hello", false); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(hold); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the check's report", func() bool {
+		return h.metric(t, "switchboard_connector_check_ok", "connector", "testconn", "account", "acct") == 1
+	})
+}
+
 func TestPollLeaseLetsOneHubPollAtATime(t *testing.T) {
 	t.Parallel()
 	const (

@@ -191,7 +191,25 @@ func (c *conn) LookupSend(ctx context.Context, req sdk.LookupRequest) (*sdk.Look
 
 // Check reports the label and the whole environment as warnings; with the
 // label "check fails", an error at token too, as a vendor that refuses it.
-func (c *conn) Check(context.Context) (sdk.Diagnostics, error) {
+// It waits, as for a slow vendor, while the file TESTCONN_HOLD_CHECK names
+// exists, or until its context ends, having written that file's name with
+// ".begun" added, to say it waits.
+func (c *conn) Check(ctx context.Context) (sdk.Diagnostics, error) {
+	if marker := os.Getenv("TESTCONN_HOLD_CHECK"); marker != "" {
+		if err := os.WriteFile(marker+".begun", nil, 0o600); err != nil {
+			return nil, err
+		}
+		for {
+			if _, err := os.Stat(marker); err != nil {
+				break
+			}
+			select {
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			case <-time.After(10 * time.Millisecond):
+			}
+		}
+	}
 	d := sdk.Diagnostics{{Severity: sdk.SeverityWarning, Summary: "label=" + c.label}}
 	if c.label == "check fails" {
 		d = d.AddError(cty.GetAttrPath("token"), "The vendor refused the token", "Give the account a token the vendor accepts.")
