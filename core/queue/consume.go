@@ -255,10 +255,8 @@ func (c *consumer) pull() {
 			continue
 		}
 		c.log.Warn("pulling messages failed; retrying", "error", err, "retry_in", fetchRetry)
-		if c.q.nc.IsConnected() {
-			if err := c.restore(); err != nil {
-				c.log.Debug("could not ask the server whether the consumer is still there", "error", err)
-			}
+		if consumerGone(err) && c.q.nc.IsConnected() {
+			c.restore()
 		}
 		select {
 		case <-time.After(fetchRetry):

@@ -184,17 +184,6 @@ func (q *Queue) Publish(ctx context.Context, subject, dedupID string, payload []
 	return nil
 }
 
-// restoreLost creates the stream again when a publish found none to answer
-// it and the server no longer has it. It reports whether the stream is
-// there now, to publish again.
-func (q *Queue) restoreLost(ctx context.Context) bool {
-	if err := q.restoreStream(ctx); err != nil {
-		q.log.Warn("checking for the stream after a publish had no answer failed", "stream", q.opts.Stream, "error", err)
-		return false
-	}
-	return true
-}
-
 func (q *Queue) checkPublish(subject, dedupID string) error {
 	if q.isClosed() {
 		return ErrClosed

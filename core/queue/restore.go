@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -15,53 +17,84 @@ import (
 // finds no consumer, so the queue creates them again as it finds them gone.
 // What the lost stream held is not lost: the store has it, and hands it to
 // the queue again once it has waited too long.
+//
+// It only creates: a stream or consumer that exists, whatever its
+// configuration, is left as it is, so that nodes that find one gone at the
+// same time do not overwrite each other's, and an operator's changes stand.
+
+// restoreTimeout bounds the API calls of one restore.
+const restoreTimeout = 5 * time.Second
 
 // restoreStream creates the stream again, with the configuration Open gave
-// it, when the server no longer has it. Nodes that find it gone at the same
-// time all create it; the server keeps one.
+// it, when the server no longer has it.
 func (q *Queue) restoreStream(ctx context.Context) error {
-	ctx, cancel := withAPITimeout(ctx)
-	defer cancel()
 	_, err := q.js.Stream(ctx, q.opts.Stream)
 	if !errors.Is(err, jetstream.ErrStreamNotFound) {
-		return err // there, or the server could not say
+		if err != nil {
+			return fmt.Errorf("queue: asking for stream %q: %w", q.opts.Stream, err)
+		}
+		return nil
 	}
 	q.log.Warn("the stream is gone from the server (deleted, or the server lost its store); creating it again: the store hands its lost work to the queue again",
 		"stream", q.opts.Stream)
-	if _, err := q.js.CreateOrUpdateStream(ctx, q.streamConfig); err != nil {
+	_, err = q.js.CreateStream(ctx, q.streamConfig)
+	if err != nil && !errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) { // another node was first
 		return fmt.Errorf("queue: creating stream %q again: %w", q.opts.Stream, err)
 	}
 	return nil
 }
 
-// restore creates the consumer again, and its stream first, when the
-// server no longer has them. It is called after a failed pull, whatever
-// the error said: a pull for a consumer that is gone fails as one to a
-// server that is gone does, and asking the server tells them apart.
-func (c *consumer) restore() error {
-	ctx, cancel := withAPITimeout(c.ctx)
+// restoreLost creates the stream again when a publish found none to answer
+// it and the server no longer has it. It reports whether the stream is
+// there now, to publish again.
+func (q *Queue) restoreLost(ctx context.Context) bool {
+	ctx, cancel := context.WithTimeout(ctx, restoreTimeout)
 	defer cancel()
-	_, err := c.jc.Info(ctx)
-	if !errors.Is(err, jetstream.ErrConsumerNotFound) && !errors.Is(err, jetstream.ErrStreamNotFound) {
-		return err // there, or the server could not say
+	if err := q.restoreStream(ctx); err != nil {
+		q.log.Warn("restoring the stream after a publish had no answer failed", "error", err)
+		return false
 	}
-	if err := c.q.restoreStream(ctx); err != nil {
-		return err
-	}
-	c.log.Warn("the consumer is gone from the server; creating it again")
-	jc, err := c.q.js.CreateOrUpdateConsumer(ctx, c.q.opts.Stream, c.config)
-	if err != nil {
-		return fmt.Errorf("queue: creating consumer %q on %q again: %w", c.name, c.subject, err)
-	}
-	c.jc = jc
-	return nil
+	return true
 }
 
-// withAPITimeout bounds a JetStream API call by apiTimeout when ctx has no
-// deadline of its own.
-func withAPITimeout(ctx context.Context) (context.Context, context.CancelFunc) {
-	if _, ok := ctx.Deadline(); ok {
-		return context.WithCancel(ctx)
+// consumerGone tells the errors of a pull for a consumer the server does
+// not have: no consumer answers its requests, or it was deleted during
+// the pull.
+func consumerGone(err error) bool {
+	return errors.Is(err, nats.ErrNoResponders) || errors.Is(err, jetstream.ErrConsumerDeleted)
+}
+
+// restore creates the consumer again, and its stream first, when the
+// server no longer has them. It stops early when the consumer stops.
+func (c *consumer) restore() {
+	ctx, cancel := context.WithTimeout(c.ctx, restoreTimeout)
+	defer cancel()
+	go func() {
+		select {
+		case <-c.stopping:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	_, err := c.jc.Info(ctx)
+	if !errors.Is(err, jetstream.ErrConsumerNotFound) && !errors.Is(err, jetstream.ErrStreamNotFound) {
+		if err != nil {
+			c.log.Debug("could not ask the server whether the consumer is still there", "error", err)
+		}
+		return
 	}
-	return context.WithTimeout(ctx, apiTimeout)
+	if err := c.q.restoreStream(ctx); err != nil {
+		c.log.Warn("restoring the stream failed", "error", err)
+		return
+	}
+	c.log.Warn("the consumer is gone from the server; creating it again")
+	jc, err := c.q.js.CreateConsumer(ctx, c.q.opts.Stream, c.config)
+	if errors.Is(err, jetstream.ErrConsumerExists) { // another node was first
+		jc, err = c.q.js.Consumer(ctx, c.q.opts.Stream, c.name)
+	}
+	if err != nil {
+		c.log.Warn("creating the consumer again failed", "error", err)
+		return
+	}
+	c.jc = jc
 }

@@ -2,6 +2,7 @@ package queue
 
 import (
 	"context"
+	"errors"
 	"net"
 	"testing"
 	"time"
@@ -77,6 +78,45 @@ func TestPublishBatchRestoresStream(t *testing.T) {
 	}
 }
 
+// With no consumer to notice, a publish finds the stream gone, creates it
+// again, and publishes.
+func TestPublishRestoresStream(t *testing.T) {
+	t.Parallel()
+	q := open(t, backends[0].options(t))
+	ctx := testContext(t)
+	if err := q.js.DeleteStream(ctx, q.opts.Stream); err != nil {
+		t.Fatal(err)
+	}
+	if err := q.Publish(ctx, "steps", "after", nil); err != nil {
+		t.Fatalf("Publish after the stream was deleted: %v", err)
+	}
+	if n := depth(t, q, "steps"); n != 1 {
+		t.Errorf("Depth = %d; want 1", n)
+	}
+}
+
+// A consumer deleted under its running workers is created again, and
+// delivers what comes after.
+func TestConsumerDeletedIsRestored(t *testing.T) {
+	t.Parallel()
+	q := open(t, backends[0].options(t))
+	ctx := testContext(t)
+	got := make(chan string, 10)
+	consume(t, q, "steps", "execute", func(ctx context.Context, d Delivery) {
+		_ = d.Ack()
+		got <- d.DedupID
+	})
+	if err := q.js.DeleteConsumer(ctx, q.opts.Stream, "execute"); err != nil {
+		t.Fatal(err)
+	}
+	if err := q.Publish(ctx, "steps", "after", nil); err != nil {
+		t.Fatal(err)
+	}
+	if id := receive(t, ctx, got, "the message published after the consumer was deleted"); id != "after" {
+		t.Errorf("got %q; want after", id)
+	}
+}
+
 // An external server that comes back without its store (a wiped disk, a
 // cluster on memory storage) has neither the stream nor the consumer: the
 // queue creates them again and work flows as before.
@@ -113,7 +153,7 @@ func TestServerLostStoreIsRestored(t *testing.T) {
 		case <-time.After(10 * time.Millisecond):
 		}
 	}
-	if _, err := q.js.Stream(ctx, o.Stream); err != jetstream.ErrStreamNotFound {
+	if _, err := q.js.Stream(ctx, o.Stream); !errors.Is(err, jetstream.ErrStreamNotFound) {
 		t.Fatalf("the new server's stream: %v; want none", err)
 	}
 	if err := q.Publish(ctx, "steps", "after", nil); err != nil {
