@@ -174,6 +174,11 @@ func (b *Block) ImpliedType() cty.Type {
 
 var identifier = regexp.MustCompile(`^[a-z][a-z0-9_]*$`)
 
+// ValidName reports whether name can name a plugin, an attribute, a block
+// or a channel: a lower-case letter, then lower-case letters, digits and
+// underscores.
+func ValidName(name string) bool { return identifier.MatchString(name) }
+
 // Validate checks that the schema is well formed: names are identifiers and
 // unique, attributes are either required or optional, defaults fit their
 // types, channels are declared for connectors. Both the host and sdktest run

@@ -22,11 +22,13 @@ func BinaryName(kind sdk.Kind, name string) string {
 	return "switchboard-" + kind.String() + "-" + name
 }
 
-// ParseBinaryName reads kind and name from an executable's file name.
+// ParseBinaryName reads kind and name from an executable's file name. A
+// name no plugin can have, such as that of a checksum or a backup beside
+// the plugin (switchboard-connector-webhook.sha256), is not a plugin's.
 func ParseBinaryName(file string) (sdk.Kind, string, bool) {
 	for _, k := range []sdk.Kind{sdk.KindConnector, sdk.KindAction} {
 		prefix := "switchboard-" + k.String() + "-"
-		if name, ok := strings.CutPrefix(filepath.Base(file), prefix); ok && name != "" {
+		if name, ok := strings.CutPrefix(filepath.Base(file), prefix); ok && sdk.ValidName(name) {
 			return k, name, true
 		}
 	}

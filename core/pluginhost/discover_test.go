@@ -52,3 +52,33 @@ func TestDiscoverNamesAMissingDirectory(t *testing.T) {
 		t.Errorf("Discover(%s) = %v", dir, err)
 	}
 }
+
+// Discover lists what is named like a plugin, executable or not (Inspect
+// says what is wrong), but not the files kept beside plugins, whose names
+// no plugin can have.
+func TestDiscoverListsWhatIsNamedLikeAPlugin(t *testing.T) {
+	dir := t.TempDir()
+	for name, mode := range map[string]os.FileMode{
+		"switchboard-connector-webhook":        0o755,
+		"switchboard-action-slack":             0o644,
+		"switchboard-connector-webhook.sha256": 0o644,
+		"switchboard-connector-webhook.bak":    0o755,
+		"switchboard-connector-":               0o755,
+		"README":                               0o644,
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), nil, mode); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := Discover(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, c := range got {
+		names = append(names, c.Kind.String()+" "+c.Name)
+	}
+	if want := "connector webhook, action slack"; strings.Join(names, ", ") != want {
+		t.Errorf("Discover = %s; want %s", strings.Join(names, ", "), want)
+	}
+}
