@@ -62,6 +62,8 @@ type sink struct {
 	delay time.Duration
 	// hold, while open, keeps every reply waiting for an answer.
 	hold chan struct{}
+	// answering counts the requests not yet answered.
+	answering int
 }
 
 func newSink(t *testing.T) *sink {
@@ -78,7 +80,13 @@ func newSink(t *testing.T) *sink {
 		s.keys[key]++
 		s.texts[reply.Thread] = reply.Text
 		delay, hold := s.delay, s.hold
+		s.answering++
 		s.mu.Unlock()
+		defer func() {
+			s.mu.Lock()
+			s.answering--
+			s.mu.Unlock()
+		}()
 		if delay > 0 {
 			time.Sleep(delay) // a slow shop system, so that sends are in flight
 		}
@@ -95,6 +103,13 @@ func (s *sink) distinct() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return len(s.keys)
+}
+
+// idle reports whether every request that reached the shop is answered.
+func (s *sink) idle() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.answering == 0
 }
 
 // requireEachOnce fails the test for every idempotency key the shop
