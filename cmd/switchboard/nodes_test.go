@@ -1,11 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"maps"
 	"net/http"
-	"os"
 	"testing"
 	"time"
 
@@ -52,7 +50,7 @@ func TestAKilledNodeLosesNothing(t *testing.T) {
 	a.kill(t)
 	// The dead node's plugin dies after it, and may still send what it was
 	// given; the other node finishes what it holds.
-	eventually(t, 30*time.Second, "the dead node's plugin to exit", func() bool { return exited(plugin) })
+	eventually(t, 30*time.Second, "the dead node's plugin to exit", func() bool { return !running(plugin) })
 	eventually(t, 30*time.Second, "the shop to answer every request", s.idle)
 	s.mu.Lock()
 	reached := maps.Clone(s.keys) // only these may come twice: the dead node's sends in flight
@@ -86,14 +84,4 @@ func TestAKilledNodeLosesNothing(t *testing.T) {
 	if code, _ := b.get(t, "/readyz"); code != http.StatusOK {
 		t.Errorf("the surviving node's /readyz: %d", code)
 	}
-}
-
-// exited reports whether the process pid has ended (a zombie has).
-func exited(pid int) bool {
-	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return true
-	}
-	state := bytes.Fields(stat[bytes.LastIndexByte(stat, ')')+1:])
-	return len(state) == 0 || string(state[0]) == "Z"
 }

@@ -1,7 +1,10 @@
 package store
 
 import (
+	"database/sql/driver"
 	"errors"
+	"io"
+	"net"
 	"strconv"
 	"strings"
 	"sync"
@@ -123,6 +126,27 @@ func (d *dialect) retryable(err error, conflicts bool) bool {
 		return conflicts
 	}
 	return false
+}
+
+// connectionLost reports whether err says that the connection to
+// PostgreSQL broke: the server restarted or failed over, an administrator
+// ended the session, the network dropped it. Its transaction did not
+// commit, unless the break came between the COMMIT and its answer, which
+// the store's transactions allow: run again, they find their work done.
+// The next run takes another connection. SQLite has no connection to lose.
+func (d *dialect) connectionLost(err error) bool {
+	if d.name != "postgres" {
+		return false
+	}
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) {
+		// admin_shutdown, crash_shutdown, cannot_connect_now, and the
+		// connection exceptions.
+		return pg.Code == "57P01" || pg.Code == "57P02" || pg.Code == "57P03" || strings.HasPrefix(pg.Code, "08")
+	}
+	var netErr net.Error
+	return errors.Is(err, driver.ErrBadConn) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) ||
+		errors.Is(err, pgconn.ErrConnClosed) || pgconn.SafeToRetry(err) || errors.As(err, &netErr)
 }
 
 // placeholders returns "(?, ?, …), (?, ?, …)": rows groups of cols.

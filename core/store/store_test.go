@@ -10,9 +10,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -169,6 +171,78 @@ func TestUpgradeKeysOutboundMessagesApart(t *testing.T) {
 	}
 	if n := ingest(s, sdk.Message{ExternalID: "42", Thread: "t2", Sender: sdk.Party{ID: "c"}}); n != 1 {
 		t.Errorf("a buyer message numbered like the reply: %d stored, want 1", n)
+	}
+}
+
+// Sessions ended under the store while it works — the server restarted
+// or failed over, an administrator ended them — cost it no write and no
+// read: each runs again on a new connection.
+func TestPostgresRunsAgainOnEndedSessions(t *testing.T) {
+	t.Parallel()
+	dsn, admin := storetest.Postgres(t)
+	dsn, app := storetest.Sessions(t, dsn, "storetest_ended")
+	s, err := store.Open(t.Context(), dsn, store.Options{Schema: storetest.Schema(t, admin, "storetest")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	ctx := t.Context()
+	var (
+		mu     sync.Mutex
+		failed []error
+		done   = make(chan struct{})
+		wg     sync.WaitGroup
+	)
+	fail := func(err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		failed = append(failed, err)
+	}
+	var written atomic.Int64
+	for w := range 4 {
+		wg.Go(func() {
+			for i := 0; ; i++ {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				id := fmt.Sprintf("w%d-%d", w, i)
+				_, err := s.Ingest(ctx, store.IngestBatch{Connector: "webhook", Account: "shop", ReceivedAt: time.Now(), Messages: []sdk.Message{{
+					ExternalID: id, Thread: "t-" + id, Channel: "webhook", Direction: sdk.Inbound, Text: "hello",
+					Sender: sdk.Party{ID: "buyer-" + id}, SentAt: time.Now(),
+				}}})
+				if err != nil {
+					fail(fmt.Errorf("write %s: %w", id, err))
+					continue
+				}
+				written.Add(1)
+				if _, err := s.Threads(ctx, store.ThreadFilter{Limit: 5}); err != nil {
+					fail(fmt.Errorf("read: %w", err))
+				}
+			}
+		})
+	}
+	ended := 0
+	for range 5 {
+		// Once the writers are at work again, end their sessions in their
+		// stride.
+		for at := written.Load(); written.Load() < at+20; {
+			runtime.Gosched()
+		}
+		ended += storetest.EndSessions(t, admin, app)
+	}
+	close(done)
+	wg.Wait()
+	if ended == 0 {
+		t.Fatal("the store had no session to end")
+	}
+	for _, err := range failed {
+		t.Error(err)
+	}
+	threads, err := s.Threads(ctx, store.ThreadFilter{Limit: 100000})
+	if err != nil || int64(len(threads)) != written.Load() {
+		t.Errorf("%d threads (%v); want the %d written", len(threads), err, written.Load())
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // errConflict makes a write transaction start over: it found that a
@@ -145,18 +146,63 @@ func (t *tx) wrote(n int) { t.written += int64(n) }
 // over (Ingest and ClaimReply, whose next run then finds the rows stored). On SQLite the
 // transaction begins IMMEDIATE, taking the write lock at once.
 func (s *sqlStore) write(ctx context.Context, what string, conflicts bool, fn func(*tx) error) error {
-	var err error
-	for run := 1; run <= maxRuns; run++ {
+	var (
+		err      error
+		lost     reconnect
+		conflict int
+	)
+	for {
 		err = s.writeOnce(ctx, fn)
-		if err == nil || !s.d.retryable(err, conflicts) || ctx.Err() != nil {
-			break
+		switch {
+		case err == nil || ctx.Err() != nil:
+		case s.d.retryable(err, conflicts) && conflict < maxRuns-1:
+			conflict++
+			s.log.Debug("transaction conflicted with a concurrent one; running it again", "op", what, "run", conflict, "error", err)
+			continue
+		case s.d.connectionLost(err) && lost.wait(ctx):
+			s.log.Warn("the connection to the database broke; running the transaction again", "op", what, "error", err)
+			continue
 		}
-		s.log.Debug("transaction conflicted with a concurrent one; running it again", "op", what, "run", run, "error", err)
+		break
 	}
 	if err != nil {
 		return fmt.Errorf("store: %s: %w", what, err)
 	}
 	return nil
+}
+
+// reconnectFor is how long a transaction or read whose connection broke
+// is run again, on other connections, before its error is returned: long
+// enough for a PostgreSQL restart or failover, and for every pooled
+// connection the break left dead to be found so.
+const reconnectFor = 15 * time.Second
+
+// reconnect paces the runs again after broken connections: at once the
+// first time (another pooled connection may be sound), then at growing
+// intervals on the real clock, until reconnectFor has passed.
+type reconnect struct {
+	began time.Time
+	runs  int
+}
+
+// wait reports whether to run again, having waited the interval due.
+func (r *reconnect) wait(ctx context.Context) bool {
+	if r.runs == 0 {
+		r.began = time.Now()
+	}
+	r.runs++
+	if time.Since(r.began) >= reconnectFor {
+		return false
+	}
+	pause := min(time.Duration(r.runs-1)*50*time.Millisecond, time.Second)
+	t := time.NewTimer(pause)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
 }
 
 func (s *sqlStore) writeOnce(ctx context.Context, fn func(*tx) error) (err error) {
@@ -218,10 +264,17 @@ func (s *sqlStore) read(ctx context.Context, what string, fn func(*tx) error) er
 	case s.writer != nil:
 		err = s.writer.read(ctx, fn)
 	default:
-		var sqlTx *sql.Tx
-		if sqlTx, err = s.reads.BeginTx(ctx, &sql.TxOptions{ReadOnly: true}); err == nil {
-			err = fn(&tx{q: sqlTx, d: s.d})
-			sqlTx.Rollback()
+		var lost reconnect
+		for {
+			var sqlTx *sql.Tx
+			if sqlTx, err = s.reads.BeginTx(ctx, &sql.TxOptions{ReadOnly: true}); err == nil {
+				err = fn(&tx{q: sqlTx, d: s.d})
+				sqlTx.Rollback()
+			}
+			if err == nil || ctx.Err() != nil || !s.d.connectionLost(err) || !lost.wait(ctx) {
+				break
+			}
+			s.log.Warn("the connection to the database broke; reading again", "op", what, "error", err)
 		}
 	}
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	neturl "net/url"
 	"os"
 	"regexp"
 	"strings"
@@ -93,4 +94,37 @@ func Schema(tb testing.TB, admin *sql.DB, prefix string) string {
 		}
 	})
 	return schema
+}
+
+// Sessions gives a PostgreSQL URL an application name of its own, which
+// every session opened with it then carries, so that a test can tell its
+// sessions from those of the tests that share the server; EndSessions ends
+// them.
+func Sessions(tb testing.TB, dsn, prefix string) (url, app string) {
+	tb.Helper()
+	u, err := neturl.Parse(dsn)
+	if err != nil {
+		tb.Fatalf("PostgreSQL URL %s: %v", Redact(dsn), err)
+	}
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	app = prefix + "_" + hex.EncodeToString(b[:])
+	q := u.Query()
+	q.Set("application_name", app)
+	u.RawQuery = q.Encode()
+	return u.String(), app
+}
+
+// EndSessions ends every session of the application app (see Sessions),
+// as a restart or a failover of the server would, and returns how many it
+// ended once they are gone.
+func EndSessions(tb testing.TB, admin *sql.DB, app string) int {
+	tb.Helper()
+	var n int
+	// pg_terminate_backend waits for the sessions to end (at most 10 s).
+	if err := admin.QueryRow(`SELECT count(*) FILTER (WHERE pg_terminate_backend(pid, 10000)) FROM pg_stat_activity
+		WHERE application_name = $1 AND pid <> pg_backend_pid()`, app).Scan(&n); err != nil {
+		tb.Fatalf("end the sessions of %s: %v", app, err)
+	}
+	return n
 }
