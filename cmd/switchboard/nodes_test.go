@@ -24,11 +24,7 @@ func TestAKilledNodeLosesNothing(t *testing.T) {
 	s := newSink(t)
 	s.delay = 200 * time.Millisecond // a slow shop, so that sends are in flight at the kill
 	cfg := t.TempDir()
-	writeHub(t, cfg, s.srv.URL, fmt.Sprintf(`api_tokens      = [env("TEST_API_TOKEN")]
-  database        = %q
-  database_schema = %q
-  nats_url        = %q
-  nats_stream     = %q`, dsn, schema, testNATSURL(), stream))
+	writeSharedHub(t, cfg, s.srv.URL, dsn, schema, testNATSURL(), stream)
 	write(t, cfg, "workflow.hcl", `workflow "ack" {
   description = "Acknowledge every message"
   trigger { sources = ["webhook"] }

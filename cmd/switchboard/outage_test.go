@@ -58,11 +58,7 @@ func TestHubRidesOutPostgresAndNATSOutages(t *testing.T) {
 	s.mu.Unlock()
 	cfg, data := t.TempDir(), t.TempDir()
 	writeConfig(t, cfg, s.srv.URL, "0s")
-	writeHub(t, cfg, s.srv.URL, fmt.Sprintf(`api_tokens      = [env("TEST_API_TOKEN")]
-  database        = %q
-  database_schema = %q
-  nats_url        = %q
-  nats_stream     = %q`, hubDSN, schema, ns.url(), "OUTAGE_"+strings.ToUpper(randomHex(t))))
+	writeSharedHub(t, cfg, s.srv.URL, hubDSN, schema, ns.url(), "OUTAGE_"+strings.ToUpper(randomHex(t)))
 	h := startHub(t, cfg, data)
 	if n := hubSessions(t, admin, app); n == 0 {
 		t.Fatalf("no PostgreSQL session has application_name %s: the test could not tell the hub's sessions apart", app)

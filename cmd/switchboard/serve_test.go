@@ -154,6 +154,17 @@ connector "webhook" "shop" {
 `, settings, sinkURL+"/replies"))
 }
 
+// writeSharedHub writes hub.hcl for a hub on PostgreSQL (dsn, schema) and
+// an external NATS server (natsURL, stream): the setting of many nodes.
+func writeSharedHub(t *testing.T, dir, sinkURL, dsn, schema, natsURL, stream string) {
+	t.Helper()
+	writeHub(t, dir, sinkURL, fmt.Sprintf(`api_tokens      = [env("TEST_API_TOKEN")]
+  database        = %q
+  database_schema = %q
+  nats_url        = %q
+  nats_stream     = %q`, dsn, schema, natsURL, stream))
+}
+
 // hubProc is a running `switchboard serve`.
 type hubProc struct {
 	cmd  *exec.Cmd
@@ -595,11 +606,7 @@ func TestHubOnPostgresAndNATSKilledWithPendingRepliesSendsEachOnce(t *testing.T)
 	schema, stream := storetest.Schema(t, admin, "servetest"), testStream(t, js)
 	s := newSink(t)
 	cfg, data := t.TempDir(), t.TempDir()
-	writeHub(t, cfg, s.srv.URL, fmt.Sprintf(`api_tokens      = [env("TEST_API_TOKEN")]
-  database        = %q
-  database_schema = %q
-  nats_url        = %q
-  nats_stream     = %q`, dsn, schema, testNATSURL(), stream))
+	writeSharedHub(t, cfg, s.srv.URL, dsn, schema, testNATSURL(), stream)
 	// Pings are answered at once: a reply that comes back shows the hub has
 	// been working at the time the clock shows.
 	write(t, cfg, "workflow.hcl", `workflow "ack" {

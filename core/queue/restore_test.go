@@ -60,11 +60,7 @@ func TestStreamDeletedIsRestored(t *testing.T) {
 // and the stream is there for the publish again that the error asks for.
 func TestPublishBatchRestoresStream(t *testing.T) {
 	t.Parallel()
-	q := open(t, backends[0].options(t))
-	ctx := testContext(t)
-	if err := q.js.DeleteStream(ctx, q.opts.Stream); err != nil {
-		t.Fatal(err)
-	}
+	q, ctx := withoutStream(t)
 	batch := []Message{{Subject: "steps", DedupID: "a"}, {Subject: "steps", DedupID: "b"}}
 	err := q.PublishBatch(ctx, batch)
 	if err == nil {
@@ -82,11 +78,7 @@ func TestPublishBatchRestoresStream(t *testing.T) {
 // again, and publishes.
 func TestPublishRestoresStream(t *testing.T) {
 	t.Parallel()
-	q := open(t, backends[0].options(t))
-	ctx := testContext(t)
-	if err := q.js.DeleteStream(ctx, q.opts.Stream); err != nil {
-		t.Fatal(err)
-	}
+	q, ctx := withoutStream(t)
 	if err := q.Publish(ctx, "steps", "after", nil); err != nil {
 		t.Fatalf("Publish after the stream was deleted: %v", err)
 	}
@@ -192,4 +184,16 @@ func freePort(t *testing.T) int {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port
+}
+
+// withoutStream opens a queue on the embedded server and deletes its
+// stream, as an operator, or a server that lost its store, would.
+func withoutStream(t *testing.T) (*Queue, context.Context) {
+	t.Helper()
+	q := open(t, backends[0].options(t))
+	ctx := testContext(t)
+	if err := q.js.DeleteStream(ctx, q.opts.Stream); err != nil {
+		t.Fatal(err)
+	}
+	return q, ctx
 }
