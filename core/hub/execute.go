@@ -277,7 +277,21 @@ func (h *Hub) retry(ctx context.Context, st *store.Step, at time.Time, cause err
 }
 
 func (h *Hub) finish(ctx context.Context, st *store.Step, r store.Result) error {
-	if err := h.store.Finish(ctx, st.Key, st.Attempts, r); err != nil {
+	err := h.store.Finish(ctx, st.Key, st.Attempts, r)
+	if r.Kind == store.ResultSent || r.Kind == store.ResultExecuted {
+		// What went out cannot be called back. Left attempted, the step
+		// would be looked up after its lease, or sent again where the
+		// connector cannot tell; while this hub holds it, it keeps trying
+		// to record it through a database outage (a failover, say), for
+		// half the lease.
+		deadline := time.Now().Add(h.store.AttemptLease() / 2)
+		for wait := time.Second; store.Unavailable(err) && ctx.Err() == nil && time.Now().Add(wait).Before(deadline); wait = min(2*wait, 10*time.Second) {
+			h.log.Warn("the database is unavailable to record what a step did; trying again", "step", st.Key, "retry_in", wait, "error", err)
+			h.sleep(ctx, wait)
+			err = h.store.Finish(ctx, st.Key, st.Attempts, r)
+		}
+	}
+	if err != nil {
 		return fmt.Errorf("finish step %s: %w", st.Key, err)
 	}
 	switch r.Kind {

@@ -129,15 +129,19 @@ func (d *dialect) retryable(err error, conflicts bool) bool {
 }
 
 // connectionLost reports whether err says that the connection to
-// PostgreSQL broke: the server restarted or failed over, an administrator
-// ended the session, the network dropped it. Its transaction did not
-// commit, unless the break came between the COMMIT and its answer, which
-// the store's transactions allow: run again, they find their work done.
-// The next run takes another connection. SQLite has no connection to lose.
+// PostgreSQL broke (Unavailable). Its transaction did not commit, unless
+// the break came between the COMMIT and its answer, which the store's
+// transactions allow: run again, they find their work done. The next run
+// takes another connection. SQLite has no connection to lose.
 func (d *dialect) connectionLost(err error) bool {
-	if d.name != "postgres" {
-		return false
-	}
+	return d.name == "postgres" && Unavailable(err)
+}
+
+// Unavailable reports whether err, from the store, says that the database
+// could not be reached: the server restarted or failed over, an
+// administrator ended the session, the network dropped the connection or
+// refused a new one. The same call may succeed later, unchanged.
+func Unavailable(err error) bool {
 	var pg *pgconn.PgError
 	if errors.As(err, &pg) {
 		// admin_shutdown, crash_shutdown, cannot_connect_now, and the

@@ -37,6 +37,10 @@ type Options struct {
 	// Separate schemas let several hubs, or parallel tests, share one
 	// database. It cannot be combined with SQLite.
 	Schema string
+	// ReconnectFor is how long a transaction or read whose PostgreSQL
+	// connection broke is run again, on other connections, before its
+	// error is returned. Default DefaultReconnectFor.
+	ReconnectFor time.Duration
 	// Logger receives migrations applied and transactions retried after a
 	// deadlock; nil logs nothing.
 	Logger hclog.Logger
@@ -60,6 +64,7 @@ type sqlStore struct {
 	checkpoints *checkpointer
 	d           *dialect
 	lease       time.Duration
+	reconnect   time.Duration // Options.ReconnectFor
 	log         hclog.Logger
 	ids         *ids
 	// written counts rows inserted, updated or deleted by committed
@@ -88,6 +93,9 @@ type sqlStore struct {
 func Open(ctx context.Context, rawURL string, opts Options) (Store, error) {
 	if opts.AttemptLease < 0 {
 		return nil, fmt.Errorf("store: attempt lease %s is negative", opts.AttemptLease)
+	}
+	if opts.ReconnectFor <= 0 {
+		opts.ReconnectFor = DefaultReconnectFor
 	}
 	if opts.AttemptLease == 0 {
 		opts.AttemptLease = DefaultAttemptLease
@@ -122,7 +130,7 @@ func Open(ctx context.Context, rawURL string, opts Options) (Store, error) {
 }
 
 func newSQLStore(db, reads *sql.DB, d *dialect, opts Options) *sqlStore {
-	return &sqlStore{db: db, reads: reads, d: d, lease: opts.AttemptLease, log: opts.Logger, ids: newIDs()}
+	return &sqlStore{db: db, reads: reads, d: d, lease: opts.AttemptLease, reconnect: opts.ReconnectFor, log: opts.Logger, ids: newIDs()}
 }
 
 // openSQLite opens the writer connection and the read pool.

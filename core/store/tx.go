@@ -148,7 +148,7 @@ func (t *tx) wrote(n int) { t.written += int64(n) }
 func (s *sqlStore) write(ctx context.Context, what string, conflicts bool, fn func(*tx) error) error {
 	var (
 		err      error
-		lost     reconnect
+		lost     = reconnect{limit: s.reconnect}
 		conflict int
 	)
 	for {
@@ -171,16 +171,18 @@ func (s *sqlStore) write(ctx context.Context, what string, conflicts bool, fn fu
 	return nil
 }
 
-// reconnectFor is how long a transaction or read whose connection broke
-// is run again, on other connections, before its error is returned: long
-// enough for a PostgreSQL restart or failover, and for every pooled
-// connection the break left dead to be found so.
-const reconnectFor = 15 * time.Second
+// DefaultReconnectFor is how long a transaction or read whose connection
+// broke is run again, on other connections, before its error is returned:
+// long enough for a PostgreSQL restart, and for every pooled connection the
+// break left dead to be found so; short enough that a webhook's vendor
+// hears 503 while it still waits.
+const DefaultReconnectFor = 15 * time.Second
 
 // reconnect paces the runs again after broken connections: at once the
 // first time (another pooled connection may be sound), then at growing
-// intervals on the real clock, until reconnectFor has passed.
+// intervals on the real clock, until the time for runs again has passed.
 type reconnect struct {
+	limit time.Duration
 	began time.Time
 	runs  int
 }
@@ -191,7 +193,7 @@ func (r *reconnect) wait(ctx context.Context) bool {
 		r.began = time.Now()
 	}
 	r.runs++
-	if time.Since(r.began) >= reconnectFor {
+	if time.Since(r.began) >= r.limit {
 		return false
 	}
 	pause := min(time.Duration(r.runs-1)*50*time.Millisecond, time.Second)
@@ -264,7 +266,7 @@ func (s *sqlStore) read(ctx context.Context, what string, fn func(*tx) error) er
 	case s.writer != nil:
 		err = s.writer.read(ctx, fn)
 	default:
-		var lost reconnect
+		lost := reconnect{limit: s.reconnect}
 		for {
 			var sqlTx *sql.Tx
 			if sqlTx, err = s.reads.BeginTx(ctx, &sql.TxOptions{ReadOnly: true}); err == nil {
