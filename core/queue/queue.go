@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -37,8 +38,9 @@ type Queue struct {
 	js     jetstream.JetStream
 	stream jetstream.Stream
 	// streamConfig is the stream's configuration, to create it again with
-	// when the server loses it.
+	// when the server loses it; streamGone is when it was first found gone.
 	streamConfig jetstream.StreamConfig
+	streamGone   atomic.Pointer[time.Time]
 
 	mu        sync.Mutex
 	closed    bool

@@ -25,15 +25,31 @@ import (
 // restoreTimeout bounds the API calls of one restore.
 const restoreTimeout = 5 * time.Second
 
+// restoreAfter is how long the stream must have been gone before it is
+// created again. The server removes a deleted stream's files after it has
+// answered the deletion; a stream of the same name created meanwhile has
+// its files removed under it, fails every write ("error opening msg block
+// file") and leaves publishes unanswered. Seen on nats-server 2.9 and 2.15.
+const restoreAfter = 3 * time.Second
+
+// errNotYet: the stream has not been gone for restoreAfter yet.
+var errNotYet = errors.New("the stream has been gone for less than " + restoreAfter.String() + "; it is created again after that")
+
 // restoreStream creates the stream again, with the configuration Open gave
-// it, when the server no longer has it.
+// it, when the server has not had it for restoreAfter.
 func (q *Queue) restoreStream(ctx context.Context) error {
 	_, err := q.js.Stream(ctx, q.opts.Stream)
 	if !errors.Is(err, jetstream.ErrStreamNotFound) {
 		if err != nil {
 			return fmt.Errorf("queue: asking for stream %q: %w", q.opts.Stream, err)
 		}
+		q.streamGone.Store(nil)
 		return nil
+	}
+	now := time.Now()
+	q.streamGone.CompareAndSwap(nil, &now)
+	if since := q.streamGone.Load(); since != nil && time.Since(*since) < restoreAfter {
+		return fmt.Errorf("queue: stream %q: %w", q.opts.Stream, errNotYet)
 	}
 	q.log.Warn("the stream is gone from the server (deleted, or the server lost its store); creating it again: the store hands its lost work to the queue again",
 		"stream", q.opts.Stream)
@@ -41,6 +57,7 @@ func (q *Queue) restoreStream(ctx context.Context) error {
 	if err != nil && !errors.Is(err, jetstream.ErrStreamNameAlreadyInUse) { // another node was first
 		return fmt.Errorf("queue: creating stream %q again: %w", q.opts.Stream, err)
 	}
+	q.streamGone.Store(nil)
 	return nil
 }
 
@@ -51,7 +68,9 @@ func (q *Queue) restoreLost(ctx context.Context) bool {
 	ctx, cancel := context.WithTimeout(ctx, restoreTimeout)
 	defer cancel()
 	if err := q.restoreStream(ctx); err != nil {
-		q.log.Warn("restoring the stream after a publish had no answer failed", "error", err)
+		if !errors.Is(err, errNotYet) {
+			q.log.Warn("restoring the stream after a publish had no answer failed", "error", err)
+		}
 		return false
 	}
 	return true
@@ -84,7 +103,9 @@ func (c *consumer) restore() {
 		return
 	}
 	if err := c.q.restoreStream(ctx); err != nil {
-		c.log.Warn("restoring the stream failed", "error", err)
+		if !errors.Is(err, errNotYet) {
+			c.log.Warn("restoring the stream failed", "error", err)
+		}
 		return
 	}
 	c.log.Warn("the consumer is gone from the server; creating it again")

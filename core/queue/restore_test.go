@@ -12,8 +12,9 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 )
 
-// A stream deleted under running consumers is created again by the next
-// publish, and the consumers, created again too, deliver what comes after.
+// A stream deleted under running consumers is created again, once it has
+// been gone for restoreAfter, and the consumers, created again too, deliver
+// what comes after.
 func TestStreamDeletedIsRestored(t *testing.T) {
 	t.Parallel()
 	q := open(t, backends[0].options(t))
@@ -37,11 +38,12 @@ func TestStreamDeletedIsRestored(t *testing.T) {
 	if err := q.js.DeleteStream(ctx, q.opts.Stream); err != nil {
 		t.Fatal(err)
 	}
-	if err := q.Publish(ctx, "steps", "after", nil); err != nil {
-		t.Fatalf("Publish after the stream was deleted: %v", err)
+	deleted := time.Now()
+	publishUntilTaken(t, ctx, func() error { return q.Publish(ctx, "steps", "after", nil) })
+	if since := time.Since(deleted); since < restoreAfter {
+		t.Errorf("the stream was created again %s after its deletion; want %s at least, or the server's removal of the old one's files may break it", since, restoreAfter)
 	}
-	err := q.PublishBatch(ctx, []Message{{Subject: "messages", DedupID: "batched"}})
-	if err != nil {
+	if err := q.PublishBatch(ctx, []Message{{Subject: "messages", DedupID: "batched"}}); err != nil {
 		t.Fatalf("PublishBatch after the stream was restored: %v", err)
 	}
 	seen := map[string]bool{}
@@ -57,7 +59,7 @@ func TestStreamDeletedIsRestored(t *testing.T) {
 }
 
 // A batch published when the stream is gone fails, naming its messages,
-// and the stream is there for the publish again that the error asks for.
+// and the stream is there for a publish again that the error asks for.
 func TestPublishBatchRestoresStream(t *testing.T) {
 	t.Parallel()
 	q, ctx := withoutStream(t)
@@ -66,9 +68,7 @@ func TestPublishBatchRestoresStream(t *testing.T) {
 	if err == nil {
 		t.Fatal("PublishBatch to a deleted stream succeeded")
 	}
-	if err := q.PublishBatch(ctx, batch); err != nil {
-		t.Fatalf("PublishBatch again: %v", err)
-	}
+	publishUntilTaken(t, ctx, func() error { return q.PublishBatch(ctx, batch) })
 	if n := depth(t, q, "steps"); n != 2 {
 		t.Errorf("Depth = %d; want 2", n)
 	}
@@ -79,9 +79,7 @@ func TestPublishBatchRestoresStream(t *testing.T) {
 func TestPublishRestoresStream(t *testing.T) {
 	t.Parallel()
 	q, ctx := withoutStream(t)
-	if err := q.Publish(ctx, "steps", "after", nil); err != nil {
-		t.Fatalf("Publish after the stream was deleted: %v", err)
-	}
+	publishUntilTaken(t, ctx, func() error { return q.Publish(ctx, "steps", "after", nil) })
 	if n := depth(t, q, "steps"); n != 1 {
 		t.Errorf("Depth = %d; want 1", n)
 	}
@@ -148,9 +146,7 @@ func TestServerLostStoreIsRestored(t *testing.T) {
 	if _, err := q.js.Stream(ctx, o.Stream); !errors.Is(err, jetstream.ErrStreamNotFound) {
 		t.Fatalf("the new server's stream: %v; want none", err)
 	}
-	if err := q.Publish(ctx, "steps", "after", nil); err != nil {
-		t.Fatalf("Publish to the server that lost its store: %v", err)
-	}
+	publishUntilTaken(t, ctx, func() error { return q.Publish(ctx, "steps", "after", nil) })
 	if id := receive(t, ctx, got, "the message published after the server lost its store"); id != "after" {
 		t.Errorf("got %q; want after", id)
 	}
@@ -196,4 +192,21 @@ func withoutStream(t *testing.T) (*Queue, context.Context) {
 		t.Fatal(err)
 	}
 	return q, ctx
+}
+
+// publishUntilTaken publishes again, as the outbox does, until the queue
+// takes it: the stream is created again once it has been gone a while.
+func publishUntilTaken(t *testing.T, ctx context.Context, publish func() error) {
+	t.Helper()
+	for {
+		err := publish()
+		if err == nil {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("publishing once the stream was gone: %v", err)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 }
