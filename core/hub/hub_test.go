@@ -799,6 +799,18 @@ func beginReply(t *testing.T, h *testHub, st store.Store, now time.Time) string 
 	return begun[0].Key
 }
 
+// webhookOnlyHub is a hub that does not run, whose webhook connector's
+// shop cannot be reached: for tests of what comes in. webhookMemory is
+// Options.WebhookMemory. Its plugins stop when the test ends.
+func webhookOnlyHub(t *testing.T, webhookMemory int64) *testHub {
+	t.Helper()
+	st, _ := openStore(t, store.Options{})
+	cfg := loadConfig(t, webhookDir, map[string]string{"hub.hcl": webhookConnector("http://127.0.0.1:1", "")})
+	h := newTestHub(t, cfg, Options{Store: st, Queue: JetStream(openQueue(t)), PluginDir: webhookDir, Clock: clock.NewFake(testStart), Node: "node", WebhookMemory: webhookMemory})
+	t.Cleanup(h.gen.Load().plugins.close)
+	return h
+}
+
 // idleHub is a hub on ackConfig's configuration that does not run: the
 // test drives its workers by hand. Its plugins stop when the test ends.
 func idleHub(t *testing.T, clk clock.Clock) (h *testHub, sink *replySink, st store.Store, path string) {
@@ -1285,11 +1297,8 @@ func TestAWebhookAnsweredWithoutAStatusStoresItsMessages(t *testing.T) {
 // request is answered.
 func TestWebhookBodiesHeldAtOnceAreBounded(t *testing.T) {
 	t.Parallel()
-	st, _ := openStore(t, store.Options{})
-	cfg := loadConfig(t, webhookDir, map[string]string{"hub.hcl": webhookConnector("http://127.0.0.1:1", "")})
 	const bound = 4096
-	h := newTestHub(t, cfg, Options{Store: st, Queue: JetStream(openQueue(t)), PluginDir: webhookDir, Clock: clock.NewFake(testStart), Node: "node", WebhookMemory: bound})
-	defer h.gen.Load().plugins.close()
+	h := webhookOnlyHub(t, bound)
 	body := func(id string, size int) []byte {
 		b, _ := json.Marshal(map[string]any{"id": id, "thread": "t-" + id, "text": strings.Repeat("x", size)})
 		return b
@@ -1327,7 +1336,7 @@ func TestWebhookBodiesHeldAtOnceAreBounded(t *testing.T) {
 	if large := post(bytes.NewReader(body("large", bound-100))); large.Code != http.StatusOK {
 		t.Errorf("a body nearly as large as the bound: %d %s", large.Code, large.Body)
 	}
-	threads, err := st.Threads(context.Background(), store.ThreadFilter{})
+	threads, err := h.store.Threads(context.Background(), store.ThreadFilter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1369,10 +1378,7 @@ func TestAWebhookHungInItsConnectorIsCaughtAfterTheSenderLeaves(t *testing.T) {
 // the webhook connector's, without a secret, that anyone may post to it.
 func TestPluginConfigurationWarningsAreLogged(t *testing.T) {
 	t.Parallel()
-	st, _ := openStore(t, store.Options{})
-	cfg := loadConfig(t, webhookDir, map[string]string{"hub.hcl": webhookConnector("http://127.0.0.1:1", "")})
-	h := newTestHub(t, cfg, Options{Store: st, Queue: JetStream(openQueue(t)), PluginDir: webhookDir, Clock: clock.NewFake(testStart), Node: "node"})
-	defer h.gen.Load().plugins.close()
+	h := webhookOnlyHub(t, 0)
 	logs := h.logs.String()
 	if !strings.Contains(logs, "plugin configuration warning") || !strings.Contains(logs, "inbound requests are not authenticated") || !strings.Contains(logs, "hub.hcl:1") {
 		t.Errorf("the webhook connector's warning was not logged at its block:\n%s", logs)
@@ -1385,10 +1391,7 @@ func TestPluginConfigurationWarningsAreLogged(t *testing.T) {
 // it, and a poll's account does not stall behind it.
 func TestAMessageTheStoreCannotTake(t *testing.T) {
 	t.Parallel()
-	st, _ := openStore(t, store.Options{})
-	cfg := loadConfig(t, webhookDir, map[string]string{"hub.hcl": webhookConnector("http://127.0.0.1:1", "")})
-	h := newTestHub(t, cfg, Options{Store: st, Queue: JetStream(openQueue(t)), PluginDir: webhookDir, Clock: clock.NewFake(testStart), Node: "node"})
-	defer h.gen.Load().plugins.close()
+	h := webhookOnlyHub(t, 0)
 	long := strings.Repeat("t", store.MaxIDBytes+1)
 	body, _ := json.Marshal(map[string]any{"messages": []map[string]any{
 		{"id": "ok-1", "thread": "t1", "text": "hello"},
@@ -1399,7 +1402,7 @@ func TestAMessageTheStoreCannotTake(t *testing.T) {
 	if rec.Code != http.StatusOK {
 		t.Errorf("a webhook with one thread id over the bound: %d %s; want 200", rec.Code, rec.Body)
 	}
-	threads, err := st.Threads(context.Background(), store.ThreadFilter{})
+	threads, err := h.store.Threads(context.Background(), store.ThreadFilter{})
 	if err != nil || len(threads) != 1 || threads[0].ExternalID != "t1" {
 		t.Errorf("threads stored from the webhook: %+v, %v; want t1 alone", threads, err)
 	}
@@ -1410,7 +1413,7 @@ func TestAMessageTheStoreCannotTake(t *testing.T) {
 	if err != nil || n != 2 {
 		t.Errorf("a poll's page: %d stored, %v; want p1 and p4", n, err)
 	}
-	if c, err := st.Cursor(context.Background(), "webhook", "shop"); err != nil || string(c) != "cursor-2" {
+	if c, err := h.store.Cursor(context.Background(), "webhook", "shop"); err != nil || string(c) != "cursor-2" {
 		t.Errorf("cursor after the page: %q, %v; want it moved", c, err)
 	}
 	if got := h.metric(t, "switchboard_messages_refused_total", "connector", "webhook", "account", "shop"); got != 4 {

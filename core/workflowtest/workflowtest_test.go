@@ -18,11 +18,7 @@ func TestTestdataPasses(t *testing.T) {
 		}
 		t.Run(filepath.Base(dir), func(t *testing.T) {
 			t.Parallel()
-			var out bytes.Buffer
-			sum, diags := RunDir(dir, &out, Options{Verbose: true})
-			if diags.HasErrors() {
-				t.Fatal(diags.Error())
-			}
+			sum, out := runTests(t, dir, Options{Verbose: true})
 			if sum.Failed > 0 || sum.Passed == 0 {
 				t.Errorf("%d passed, %d failed:\n%s", sum.Passed, sum.Failed, out.String())
 			}
@@ -31,11 +27,7 @@ func TestTestdataPasses(t *testing.T) {
 }
 
 func TestFailuresAreReported(t *testing.T) {
-	var out bytes.Buffer
-	sum, diags := RunDir("testdata/failing", &out, Options{})
-	if diags.HasErrors() {
-		t.Fatal(diags.Error())
-	}
+	sum, out := runTests(t, "testdata/failing", Options{})
 	if sum.Passed != 0 || sum.Failed != 5 {
 		t.Errorf("%d passed, %d failed; every test there must fail:\n%s", sum.Passed, sum.Failed, out.String())
 	}
@@ -77,6 +69,18 @@ func TestBadTestFile(t *testing.T) {
 			t.Errorf("diagnostics lack %q: %s", want, text)
 		}
 	}
+}
+
+// runTests runs the tests of dir, failing on diagnostics, and returns the
+// summary and what was printed.
+func runTests(t *testing.T, dir string, opts Options) (Summary, *bytes.Buffer) {
+	t.Helper()
+	var out bytes.Buffer
+	sum, diags := RunDir(dir, &out, opts)
+	if diags.HasErrors() {
+		t.Fatal(diags.Error())
+	}
+	return sum, &out
 }
 
 func write(t *testing.T, dir, name, src string) {
@@ -249,11 +253,7 @@ test "t" {
     assignee = ""
   }
 }`)
-	var out bytes.Buffer
-	sum, diags := RunDir(dir, &out, Options{})
-	if diags.HasErrors() {
-		t.Fatal(diags.Error())
-	}
+	sum, out := runTests(t, dir, Options{})
 	const want = `thread "mc1" has no messages: no receive of this test names it, so there is nothing to check. Did you mean "mc-1"?`
 	if sum.Failed != 1 || strings.Count(out.String(), want) != 5 {
 		t.Errorf("want each of the 5 expectations on mc1 to fail with %q:\n%s", want, out.String())
@@ -286,11 +286,7 @@ test "t" {
     text      = "no number"
   }
 }`)
-	var out bytes.Buffer
-	sum, diags := RunDir(dir, &out, Options{})
-	if diags.HasErrors() {
-		t.Fatal(diags.Error())
-	}
+	sum, out := runTests(t, dir, Options{})
 	const want = "\n    workflow \"w\" step \"r\" for message m1 failed at 5m: step \"r\" of workflow \"w\": "
 	if sum.Failed != 1 || !strings.Contains(out.String(), want) {
 		t.Errorf("report lacks %q:\n%s", want, out.String())
