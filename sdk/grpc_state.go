@@ -2,8 +2,11 @@ package sdk
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/hashicorp/go-plugin"
@@ -95,6 +98,17 @@ func (p *pluginSide) configureRequest(w *wire.ConfigureRequest) (ConfigureReques
 type stateServer struct {
 	wire.UnimplementedStateServer
 	impl State
+
+	mu    sync.Mutex
+	locks map[string]heldLock // by token
+}
+
+// heldLock is a lock the plugin holds, to free when it unlocks with its
+// token. One a plugin never unlocks is forgotten once its time is up.
+type heldLock struct {
+	key    string
+	unlock func(context.Context) error
+	until  time.Time
 }
 
 // The server checks every key (CheckStateKey) before the host's store sees
@@ -131,6 +145,52 @@ func (s *stateServer) Delete(ctx context.Context, r *wire.StateDeleteRequest) (*
 	return &wire.StateDeleteResponse{}, nil
 }
 
+func (s *stateServer) Lock(ctx context.Context, r *wire.StateLockRequest) (*wire.StateLockResponse, error) {
+	if err := CheckStateKey(r.Key); err != nil {
+		return nil, statusError(err)
+	}
+	ttl := time.Duration(r.TtlMs) * time.Millisecond
+	if err := CheckLockTTL(ttl); err != nil {
+		return nil, statusError(err)
+	}
+	unlock, err := s.impl.Lock(ctx, r.Key, ttl)
+	if err != nil {
+		return nil, statusError(err)
+	}
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // never fails (crypto/rand)
+	token := hex.EncodeToString(b[:])
+	now := time.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.locks == nil {
+		s.locks = map[string]heldLock{}
+	}
+	for t, l := range s.locks {
+		if now.After(l.until) {
+			delete(s.locks, t)
+		}
+	}
+	s.locks[token] = heldLock{key: r.Key, unlock: unlock, until: now.Add(ttl)}
+	return &wire.StateLockResponse{Token: token}, nil
+}
+
+func (s *stateServer) Unlock(ctx context.Context, r *wire.StateUnlockRequest) (*wire.StateUnlockResponse, error) {
+	s.mu.Lock()
+	l, ok := s.locks[r.Token]
+	if ok && l.key == r.Key {
+		delete(s.locks, r.Token)
+	}
+	s.mu.Unlock()
+	if !ok || l.key != r.Key {
+		return &wire.StateUnlockResponse{}, nil // freed by its time, or never held
+	}
+	if err := l.unlock(ctx); err != nil {
+		return nil, statusError(err)
+	}
+	return &wire.StateUnlockResponse{}, nil
+}
+
 type stateClient struct {
 	rpc wire.StateClient
 }
@@ -151,4 +211,22 @@ func (c *stateClient) Put(ctx context.Context, key string, value []byte) error {
 func (c *stateClient) Delete(ctx context.Context, key string) error {
 	_, err := c.rpc.Delete(ctx, &wire.StateDeleteRequest{Key: key})
 	return errorFromStatus("state delete", err)
+}
+
+func (c *stateClient) Lock(ctx context.Context, key string, ttl time.Duration) (func(context.Context) error, error) {
+	// Checked here too: the wire carries whole milliseconds.
+	if err := CheckLockTTL(ttl); err != nil {
+		return nil, err
+	}
+	r, err := c.rpc.Lock(ctx, &wire.StateLockRequest{Key: key, TtlMs: ttl.Milliseconds()})
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, Retryable(fmt.Errorf("wait for state lock %q: %w", key, ctx.Err()))
+		}
+		return nil, errorFromStatus("state lock", err)
+	}
+	return func(ctx context.Context) error {
+		_, err := c.rpc.Unlock(ctx, &wire.StateUnlockRequest{Key: key, Token: r.Token})
+		return errorFromStatus("state unlock", err)
+	}, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -21,6 +22,36 @@ type State interface {
 	Get(ctx context.Context, key string) ([]byte, bool, error)
 	Put(ctx context.Context, key string, value []byte) error
 	Delete(ctx context.Context, key string) error
+	// Lock waits until the instance's lock named key is free, then holds
+	// it until unlock is called or ttl has passed, whichever comes first.
+	// The lock is shared by every process of the instance: during a
+	// reload the old process finishes its calls beside the new one, and
+	// every hub that shares a database runs a process of its own for each
+	// instance. Take it around what two of them must not do at once, such
+	// as refreshing an OAuth token whose refresh token the vendor rotates,
+	// and read what you keep in State again once you hold it: another
+	// process may have changed it meanwhile.
+	//
+	// ctx bounds the wait; when it ends first, Lock returns a retryable
+	// error. ttl, from a millisecond to MaxLockTTL, frees the lock of a
+	// process that died holding it: make it longer than the work it
+	// guards (an HTTP client's timeout, say), or another process may take
+	// the lock while that work goes on. Unlocking a lock that ttl has
+	// freed does nothing. Lock names are keys of their own: a lock and a
+	// value may have the same key.
+	Lock(ctx context.Context, key string, ttl time.Duration) (unlock func(context.Context) error, err error)
+}
+
+// MaxLockTTL is the longest a State lock may be held.
+const MaxLockTTL = 10 * time.Minute
+
+// CheckLockTTL returns a permanent error when ttl is not a valid State lock
+// time: under a millisecond, or over MaxLockTTL.
+func CheckLockTTL(ttl time.Duration) error {
+	if ttl < time.Millisecond || ttl > MaxLockTTL {
+		return Permanent(fmt.Errorf("state lock time %s is out of range; hold a lock from 1ms to %s, a little longer than the work it guards", ttl, MaxLockTTL))
+	}
+	return nil
 }
 
 // MaxStateKeyLen is the longest State key, in bytes: the hub's database

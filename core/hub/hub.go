@@ -105,6 +105,8 @@ type Hub struct {
 	inbound *batcher[string, *workflow.Inbound]
 	// bodies bounds the memory webhook bodies take.
 	bodies *bodyBudget
+	// locks are the plugins' State locks.
+	locks *stateLocks
 	// attempts are the steps this hub's workers execute, renewed while
 	// they wait.
 	attempts attempts
@@ -160,6 +162,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Hub, error) {
 		outboxKick: make(chan struct{}, 1),
 		schedKick:  make(chan struct{}, 1),
 		bodies:     newBodyBudget(opts.WebhookMemory),
+		locks:      newStateLocks(opts.Store, opts.Clock, opts.Node),
 	}
 	h.inbound = newBatcher(maxBatch, readsInFlight, h.store.Inbounds)
 	prev := opts.Plugins.OnRestart
@@ -180,7 +183,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (*Hub, error) {
 }
 
 func (h *Hub) newGeneration(ctx context.Context, cfg *config.Config) (*generation, error) {
-	p, err := startPlugins(ctx, cfg, h.opts.PluginDir, h.store.PluginState, h.opts.Plugins)
+	p, err := startPlugins(ctx, cfg, h.opts.PluginDir, h.pluginState, h.opts.Plugins)
 	if err != nil {
 		return nil, err
 	}

@@ -107,6 +107,11 @@ func (s *memState) Delete(_ context.Context, k string) error {
 	return nil
 }
 
+// Lock is not called by these tests (the hub's test the locks).
+func (s *memState) Lock(context.Context, string, time.Duration) (func(context.Context) error, error) {
+	return nil, errors.New("memState takes no locks")
+}
+
 func start(t *testing.T, spec Spec, opts Options) (*Connector, *memState) {
 	t.Helper()
 	if spec.Path == "" {

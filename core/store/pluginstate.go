@@ -11,9 +11,16 @@ import (
 	"github.com/switchboard-hub/switchboard/sdk"
 )
 
+// PluginValues are the values of a plugin instance's sdk.State.
+type PluginValues interface {
+	Get(ctx context.Context, key string) ([]byte, bool, error)
+	Put(ctx context.Context, key string, value []byte) error
+	Delete(ctx context.Context, key string) error
+}
+
 // PluginState returns the state of one plugin instance, kept in the
 // plugin_state table (each Put an upsert).
-func (s *sqlStore) PluginState(kind sdk.Kind, name, instance string) sdk.State {
+func (s *sqlStore) PluginState(kind sdk.Kind, name, instance string) PluginValues {
 	return &pluginState{s: s, kind: kind.String(), name: name, instance: instance}
 }
 

@@ -147,8 +147,9 @@ type Store interface {
 	// Claims grants automatic replies (per-thread window, breaker).
 	workflow.Claims
 
-	// PluginState is the durable key-value state of one plugin instance.
-	PluginState(kind sdk.Kind, name, instance string) sdk.State
+	// PluginState is the durable key-value state of one plugin instance:
+	// sdk.State's values, to which the hub adds its locks (leases).
+	PluginState(kind sdk.Kind, name, instance string) PluginValues
 
 	// Queries for the HTTP API.
 	Threads(ctx context.Context, f ThreadFilter) ([]Thread, error)
@@ -162,7 +163,8 @@ type Store interface {
 	WorkflowOverrides(ctx context.Context) (map[string]bool, error)
 
 	// AcquireLease takes or renews a named lease (polling one connector
-	// account) for holder until now+ttl, and reports whether holder has it;
+	// account, a plugin's State lock) for holder until now+ttl, and reports
+	// whether holder has it;
 	// ReleaseLease gives it up. Nodes that share a database use leases so
 	// that only one of them does such work at a time.
 	AcquireLease(ctx context.Context, name, holder string, now time.Time, ttl time.Duration) (bool, error)

@@ -21,5 +21,6 @@
 // idempotency key reaches the vendor once (or LookupSend tells the truth);
 // each result of a batch belongs to its item; declared outputs are
 // returned; error kinds survive the wire. The State the suite passes to
-// Configure refuses the keys the host refuses.
+// Configure refuses the keys and lock times the host refuses, and its locks
+// wait and expire as the host's do.
 package sdktest

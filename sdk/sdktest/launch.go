@@ -2,6 +2,7 @@ package sdktest
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"sync"
@@ -108,9 +109,59 @@ func startBinary(t testing.TB, kind sdk.Kind, path string) any {
 type memState struct {
 	mu sync.Mutex
 	m  map[string][]byte
+	// locks holds when each held lock's time is up; freed is closed, and
+	// replaced, whenever one is unlocked.
+	locks map[string]*memLock
+	freed chan struct{}
 }
 
-func newMemState() *memState { return &memState{m: map[string][]byte{}} }
+type memLock struct{ until time.Time }
+
+func newMemState() *memState {
+	return &memState{m: map[string][]byte{}, locks: map[string]*memLock{}, freed: make(chan struct{})}
+}
+
+// Lock waits as the host does, on the real clock: a plugin the suite
+// restarts while it holds a lock leaves it held until its time is up.
+func (s *memState) Lock(ctx context.Context, key string, ttl time.Duration) (func(context.Context) error, error) {
+	if err := sdk.CheckStateKey(key); err != nil {
+		return nil, err
+	}
+	if err := sdk.CheckLockTTL(ttl); err != nil {
+		return nil, err
+	}
+	for {
+		s.mu.Lock()
+		now := time.Now()
+		held := s.locks[key]
+		if held == nil || !now.Before(held.until) {
+			l := &memLock{until: now.Add(ttl)}
+			s.locks[key] = l
+			s.mu.Unlock()
+			return func(context.Context) error {
+				s.mu.Lock()
+				defer s.mu.Unlock()
+				if s.locks[key] == l {
+					delete(s.locks, key)
+					close(s.freed)
+					s.freed = make(chan struct{})
+				}
+				return nil
+			}, nil
+		}
+		freed, wait := s.freed, held.until.Sub(now)
+		s.mu.Unlock()
+		timer := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return nil, sdk.Retryable(fmt.Errorf("wait for state lock %q: %w", key, ctx.Err()))
+		case <-freed:
+		case <-timer.C:
+		}
+		timer.Stop()
+	}
+}
 
 func (s *memState) Get(_ context.Context, key string) ([]byte, bool, error) {
 	if err := sdk.CheckStateKey(key); err != nil {

@@ -155,7 +155,7 @@ func testPluginState(t *testing.T, s store.Store) {
 	a := s.PluginState(sdk.KindConnector, "allegro", "shop_pl")
 	b := s.PluginState(sdk.KindConnector, "allegro", "shop_cz")
 	c := s.PluginState(sdk.KindAction, "allegro", "shop_pl")
-	get := func(st sdk.State, key string) (string, bool) {
+	get := func(st store.PluginValues, key string) (string, bool) {
 		t.Helper()
 		v, ok, err := st.Get(ctx(t), key)
 		must(t, "Get", err)

@@ -285,6 +285,190 @@ func (*StateDeleteResponse) Descriptor() ([]byte, []int) {
 	return file_switchboard_plugin_v1_state_proto_rawDescGZIP(), []int{5}
 }
 
+type StateLockRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Key           string                 `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
+	TtlMs         int64                  `protobuf:"varint,2,opt,name=ttl_ms,json=ttlMs,proto3" json:"ttl_ms,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StateLockRequest) Reset() {
+	*x = StateLockRequest{}
+	mi := &file_switchboard_plugin_v1_state_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StateLockRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StateLockRequest) ProtoMessage() {}
+
+func (x *StateLockRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_switchboard_plugin_v1_state_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StateLockRequest.ProtoReflect.Descriptor instead.
+func (*StateLockRequest) Descriptor() ([]byte, []int) {
+	return file_switchboard_plugin_v1_state_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *StateLockRequest) GetKey() string {
+	if x != nil {
+		return x.Key
+	}
+	return ""
+}
+
+func (x *StateLockRequest) GetTtlMs() int64 {
+	if x != nil {
+		return x.TtlMs
+	}
+	return 0
+}
+
+type StateLockResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Token         string                 `protobuf:"bytes,1,opt,name=token,proto3" json:"token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StateLockResponse) Reset() {
+	*x = StateLockResponse{}
+	mi := &file_switchboard_plugin_v1_state_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StateLockResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StateLockResponse) ProtoMessage() {}
+
+func (x *StateLockResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_switchboard_plugin_v1_state_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StateLockResponse.ProtoReflect.Descriptor instead.
+func (*StateLockResponse) Descriptor() ([]byte, []int) {
+	return file_switchboard_plugin_v1_state_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *StateLockResponse) GetToken() string {
+	if x != nil {
+		return x.Token
+	}
+	return ""
+}
+
+type StateUnlockRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Key           string                 `protobuf:"bytes,1,opt,name=key,proto3" json:"key,omitempty"`
+	Token         string                 `protobuf:"bytes,2,opt,name=token,proto3" json:"token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StateUnlockRequest) Reset() {
+	*x = StateUnlockRequest{}
+	mi := &file_switchboard_plugin_v1_state_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StateUnlockRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StateUnlockRequest) ProtoMessage() {}
+
+func (x *StateUnlockRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_switchboard_plugin_v1_state_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StateUnlockRequest.ProtoReflect.Descriptor instead.
+func (*StateUnlockRequest) Descriptor() ([]byte, []int) {
+	return file_switchboard_plugin_v1_state_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *StateUnlockRequest) GetKey() string {
+	if x != nil {
+		return x.Key
+	}
+	return ""
+}
+
+func (x *StateUnlockRequest) GetToken() string {
+	if x != nil {
+		return x.Token
+	}
+	return ""
+}
+
+type StateUnlockResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StateUnlockResponse) Reset() {
+	*x = StateUnlockResponse{}
+	mi := &file_switchboard_plugin_v1_state_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StateUnlockResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StateUnlockResponse) ProtoMessage() {}
+
+func (x *StateUnlockResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_switchboard_plugin_v1_state_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StateUnlockResponse.ProtoReflect.Descriptor instead.
+func (*StateUnlockResponse) Descriptor() ([]byte, []int) {
+	return file_switchboard_plugin_v1_state_proto_rawDescGZIP(), []int{9}
+}
+
 var File_switchboard_plugin_v1_state_proto protoreflect.FileDescriptor
 
 const file_switchboard_plugin_v1_state_proto_rawDesc = "" +
@@ -301,11 +485,22 @@ const file_switchboard_plugin_v1_state_proto_rawDesc = "" +
 	"\x10StatePutResponse\"&\n" +
 	"\x12StateDeleteRequest\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\"\x15\n" +
-	"\x13StateDeleteResponse2\x98\x02\n" +
+	"\x13StateDeleteResponse\";\n" +
+	"\x10StateLockRequest\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x15\n" +
+	"\x06ttl_ms\x18\x02 \x01(\x03R\x05ttlMs\")\n" +
+	"\x11StateLockResponse\x12\x14\n" +
+	"\x05token\x18\x01 \x01(\tR\x05token\"<\n" +
+	"\x12StateUnlockRequest\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05token\x18\x02 \x01(\tR\x05token\"\x15\n" +
+	"\x13StateUnlockResponse2\xd4\x03\n" +
 	"\x05State\x12V\n" +
 	"\x03Get\x12&.switchboard.plugin.v1.StateGetRequest\x1a'.switchboard.plugin.v1.StateGetResponse\x12V\n" +
 	"\x03Put\x12&.switchboard.plugin.v1.StatePutRequest\x1a'.switchboard.plugin.v1.StatePutResponse\x12_\n" +
-	"\x06Delete\x12).switchboard.plugin.v1.StateDeleteRequest\x1a*.switchboard.plugin.v1.StateDeleteResponseB:Z8github.com/switchboard-hub/switchboard/sdk/internal/wireb\x06proto3"
+	"\x06Delete\x12).switchboard.plugin.v1.StateDeleteRequest\x1a*.switchboard.plugin.v1.StateDeleteResponse\x12Y\n" +
+	"\x04Lock\x12'.switchboard.plugin.v1.StateLockRequest\x1a(.switchboard.plugin.v1.StateLockResponse\x12_\n" +
+	"\x06Unlock\x12).switchboard.plugin.v1.StateUnlockRequest\x1a*.switchboard.plugin.v1.StateUnlockResponseB:Z8github.com/switchboard-hub/switchboard/sdk/internal/wireb\x06proto3"
 
 var (
 	file_switchboard_plugin_v1_state_proto_rawDescOnce sync.Once
@@ -319,7 +514,7 @@ func file_switchboard_plugin_v1_state_proto_rawDescGZIP() []byte {
 	return file_switchboard_plugin_v1_state_proto_rawDescData
 }
 
-var file_switchboard_plugin_v1_state_proto_msgTypes = make([]protoimpl.MessageInfo, 6)
+var file_switchboard_plugin_v1_state_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
 var file_switchboard_plugin_v1_state_proto_goTypes = []any{
 	(*StateGetRequest)(nil),     // 0: switchboard.plugin.v1.StateGetRequest
 	(*StateGetResponse)(nil),    // 1: switchboard.plugin.v1.StateGetResponse
@@ -327,16 +522,24 @@ var file_switchboard_plugin_v1_state_proto_goTypes = []any{
 	(*StatePutResponse)(nil),    // 3: switchboard.plugin.v1.StatePutResponse
 	(*StateDeleteRequest)(nil),  // 4: switchboard.plugin.v1.StateDeleteRequest
 	(*StateDeleteResponse)(nil), // 5: switchboard.plugin.v1.StateDeleteResponse
+	(*StateLockRequest)(nil),    // 6: switchboard.plugin.v1.StateLockRequest
+	(*StateLockResponse)(nil),   // 7: switchboard.plugin.v1.StateLockResponse
+	(*StateUnlockRequest)(nil),  // 8: switchboard.plugin.v1.StateUnlockRequest
+	(*StateUnlockResponse)(nil), // 9: switchboard.plugin.v1.StateUnlockResponse
 }
 var file_switchboard_plugin_v1_state_proto_depIdxs = []int32{
 	0, // 0: switchboard.plugin.v1.State.Get:input_type -> switchboard.plugin.v1.StateGetRequest
 	2, // 1: switchboard.plugin.v1.State.Put:input_type -> switchboard.plugin.v1.StatePutRequest
 	4, // 2: switchboard.plugin.v1.State.Delete:input_type -> switchboard.plugin.v1.StateDeleteRequest
-	1, // 3: switchboard.plugin.v1.State.Get:output_type -> switchboard.plugin.v1.StateGetResponse
-	3, // 4: switchboard.plugin.v1.State.Put:output_type -> switchboard.plugin.v1.StatePutResponse
-	5, // 5: switchboard.plugin.v1.State.Delete:output_type -> switchboard.plugin.v1.StateDeleteResponse
-	3, // [3:6] is the sub-list for method output_type
-	0, // [0:3] is the sub-list for method input_type
+	6, // 3: switchboard.plugin.v1.State.Lock:input_type -> switchboard.plugin.v1.StateLockRequest
+	8, // 4: switchboard.plugin.v1.State.Unlock:input_type -> switchboard.plugin.v1.StateUnlockRequest
+	1, // 5: switchboard.plugin.v1.State.Get:output_type -> switchboard.plugin.v1.StateGetResponse
+	3, // 6: switchboard.plugin.v1.State.Put:output_type -> switchboard.plugin.v1.StatePutResponse
+	5, // 7: switchboard.plugin.v1.State.Delete:output_type -> switchboard.plugin.v1.StateDeleteResponse
+	7, // 8: switchboard.plugin.v1.State.Lock:output_type -> switchboard.plugin.v1.StateLockResponse
+	9, // 9: switchboard.plugin.v1.State.Unlock:output_type -> switchboard.plugin.v1.StateUnlockResponse
+	5, // [5:10] is the sub-list for method output_type
+	0, // [0:5] is the sub-list for method input_type
 	0, // [0:0] is the sub-list for extension type_name
 	0, // [0:0] is the sub-list for extension extendee
 	0, // [0:0] is the sub-list for field type_name
@@ -353,7 +556,7 @@ func file_switchboard_plugin_v1_state_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_switchboard_plugin_v1_state_proto_rawDesc), len(file_switchboard_plugin_v1_state_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   6,
+			NumMessages:   10,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -22,6 +22,8 @@ const (
 	State_Get_FullMethodName    = "/switchboard.plugin.v1.State/Get"
 	State_Put_FullMethodName    = "/switchboard.plugin.v1.State/Put"
 	State_Delete_FullMethodName = "/switchboard.plugin.v1.State/Delete"
+	State_Lock_FullMethodName   = "/switchboard.plugin.v1.State/Lock"
+	State_Unlock_FullMethodName = "/switchboard.plugin.v1.State/Unlock"
 )
 
 // StateClient is the client API for State service.
@@ -35,6 +37,11 @@ type StateClient interface {
 	Get(ctx context.Context, in *StateGetRequest, opts ...grpc.CallOption) (*StateGetResponse, error)
 	Put(ctx context.Context, in *StatePutRequest, opts ...grpc.CallOption) (*StatePutResponse, error)
 	Delete(ctx context.Context, in *StateDeleteRequest, opts ...grpc.CallOption) (*StateDeleteResponse, error)
+	// Lock waits until the instance's lock named key is free (on every hub
+	// that shares the host's store), then holds it for ttl_ms or until
+	// Unlock with the token it returns. It ends with the call's deadline.
+	Lock(ctx context.Context, in *StateLockRequest, opts ...grpc.CallOption) (*StateLockResponse, error)
+	Unlock(ctx context.Context, in *StateUnlockRequest, opts ...grpc.CallOption) (*StateUnlockResponse, error)
 }
 
 type stateClient struct {
@@ -75,6 +82,26 @@ func (c *stateClient) Delete(ctx context.Context, in *StateDeleteRequest, opts .
 	return out, nil
 }
 
+func (c *stateClient) Lock(ctx context.Context, in *StateLockRequest, opts ...grpc.CallOption) (*StateLockResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(StateLockResponse)
+	err := c.cc.Invoke(ctx, State_Lock_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *stateClient) Unlock(ctx context.Context, in *StateUnlockRequest, opts ...grpc.CallOption) (*StateUnlockResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(StateUnlockResponse)
+	err := c.cc.Invoke(ctx, State_Unlock_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // StateServer is the server API for State service.
 // All implementations must embed UnimplementedStateServer
 // for forward compatibility.
@@ -86,6 +113,11 @@ type StateServer interface {
 	Get(context.Context, *StateGetRequest) (*StateGetResponse, error)
 	Put(context.Context, *StatePutRequest) (*StatePutResponse, error)
 	Delete(context.Context, *StateDeleteRequest) (*StateDeleteResponse, error)
+	// Lock waits until the instance's lock named key is free (on every hub
+	// that shares the host's store), then holds it for ttl_ms or until
+	// Unlock with the token it returns. It ends with the call's deadline.
+	Lock(context.Context, *StateLockRequest) (*StateLockResponse, error)
+	Unlock(context.Context, *StateUnlockRequest) (*StateUnlockResponse, error)
 	mustEmbedUnimplementedStateServer()
 }
 
@@ -104,6 +136,12 @@ func (UnimplementedStateServer) Put(context.Context, *StatePutRequest) (*StatePu
 }
 func (UnimplementedStateServer) Delete(context.Context, *StateDeleteRequest) (*StateDeleteResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method Delete not implemented")
+}
+func (UnimplementedStateServer) Lock(context.Context, *StateLockRequest) (*StateLockResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Lock not implemented")
+}
+func (UnimplementedStateServer) Unlock(context.Context, *StateUnlockRequest) (*StateUnlockResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method Unlock not implemented")
 }
 func (UnimplementedStateServer) mustEmbedUnimplementedStateServer() {}
 func (UnimplementedStateServer) testEmbeddedByValue()               {}
@@ -180,6 +218,42 @@ func _State_Delete_Handler(srv interface{}, ctx context.Context, dec func(interf
 	return interceptor(ctx, in, info, handler)
 }
 
+func _State_Lock_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(StateLockRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(StateServer).Lock(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: State_Lock_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(StateServer).Lock(ctx, req.(*StateLockRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _State_Unlock_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(StateUnlockRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(StateServer).Unlock(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: State_Unlock_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(StateServer).Unlock(ctx, req.(*StateUnlockRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // State_ServiceDesc is the grpc.ServiceDesc for State service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -198,6 +272,14 @@ var State_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "Delete",
 			Handler:    _State_Delete_Handler,
+		},
+		{
+			MethodName: "Lock",
+			Handler:    _State_Lock_Handler,
+		},
+		{
+			MethodName: "Unlock",
+			Handler:    _State_Unlock_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -1,15 +1,20 @@
 // Command testconn is a connector that misbehaves on request, for the plugin
 // host's tests: it prints to stdout before its handshake, hangs, exits in
-// the middle of a call, reports error kinds and its environment, and
-// answers webhooks without a status.
+// the middle of a call, reports error kinds and its environment, answers
+// webhooks without a status, and refreshes a rotating OAuth token under its
+// State lock.
 package main
 
 import (
 	"context"
 	"fmt"
+	"io"
+	"net/http"
+	"net/url"
 	"os"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/zclconf/go-cty/cty"
@@ -210,6 +215,9 @@ func (c *conn) Check(ctx context.Context) (sdk.Diagnostics, error) {
 			}
 		}
 	}
+	if vendor, ok := strings.CutPrefix(c.label, "oauth "); ok {
+		return nil, c.refresh(ctx, vendor)
+	}
 	d := sdk.Diagnostics{{Severity: sdk.SeverityWarning, Summary: "label=" + c.label}}
 	if c.label == "check fails" {
 		d = d.AddError(cty.GetAttrPath("token"), "The vendor refused the token", "Give the account a token the vendor accepts.")
@@ -220,4 +228,32 @@ func (c *conn) Check(ctx context.Context) (sdk.Diagnostics, error) {
 		d = append(d, sdk.Diagnostic{Severity: sdk.SeverityWarning, Summary: "env " + kv})
 	}
 	return d, nil
+}
+
+// refresh swaps the refresh token kept in State ("r0" at first) for the
+// one the vendor's URL answers with, holding the instance's lock: the
+// vendor rotates tokens, so two processes that refreshed at once would
+// each use one the other has killed.
+func (c *conn) refresh(ctx context.Context, vendor string) error {
+	unlock, err := c.state.Lock(ctx, "oauth", 30*time.Second)
+	if err != nil {
+		return err
+	}
+	defer unlock(context.WithoutCancel(ctx))
+	token := "r0"
+	if b, ok, err := c.state.Get(ctx, "refresh_token"); err != nil {
+		return err
+	} else if ok {
+		token = string(b)
+	}
+	res, err := http.PostForm(vendor, url.Values{"grant_type": {"refresh_token"}, "refresh_token": {token}})
+	if err != nil {
+		return sdk.Retryable(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	if res.StatusCode != http.StatusOK {
+		return sdk.Permanent(fmt.Errorf("refresh with %s: %s %s", token, res.Status, body))
+	}
+	return c.state.Put(ctx, "refresh_token", body)
 }
