@@ -39,7 +39,7 @@ type test struct {
 // Run runs the suite against the stores open returns.
 func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	var all []test
-	for _, group := range [][]test{ingestTests, stepTests, claimTests, queryTests, concurrencyTests} {
+	for _, group := range [][]test{ingestTests, stepTests, claimTests, queryTests, pruneTests, concurrencyTests} {
 		all = append(all, group...)
 	}
 	for _, tc := range all {
