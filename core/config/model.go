@@ -64,6 +64,9 @@ type Hub struct {
 	MetricsTokens []string
 	// PollInterval is how long connectors rest between polls; 0 is 30s.
 	PollInterval time.Duration
+	// MessageRetention is how long messages are kept once their work is
+	// finished; 0 keeps them for ever.
+	MessageRetention time.Duration
 }
 
 // Breaker is a circuit breaker's limit.

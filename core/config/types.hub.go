@@ -22,6 +22,7 @@ var hubSchema = &hcl.BodySchema{
 		{Name: "api_tokens"},
 		{Name: "metrics_tokens"},
 		{Name: "poll_interval"},
+		{Name: "message_retention"},
 	},
 	Blocks: []hcl.BlockHeaderSchema{{Type: "breaker"}},
 }
@@ -108,6 +109,10 @@ func (l *loader) decodeHub() {
 				l.errorf(bb.DefRange.Ptr(), "Invalid breaker", "limit must be at least 1 and per a positive duration.")
 			}
 		}
+		if a := c.Attributes["message_retention"]; a != nil {
+			h.MessageRetention = l.duration(a, -1)
+			l.checkRetention(a, h)
+		}
 	}
 }
 
@@ -136,6 +141,26 @@ func (l *loader) checkReplyWindow(a *hcl.Attribute, d time.Duration) {
 		l.errorf(a.Expr.Range().Ptr(), "Reply window too short",
 			"reply_window is at least %s: at most one automatic reply per thread within it is what keeps two robots from answering each other for ever.",
 			FormatDuration(MinReplyWindow))
+	}
+}
+
+// MinMessageRetention is the shortest message_retention: vendors repeat
+// messages (a webhook delivered again, a poll that overlaps), and a message
+// pruned before its repeat comes would be stored and answered again.
+const MinMessageRetention = 7 * 24 * time.Hour
+
+// checkRetention refuses a retention that would prune what the hub still
+// reads: the replies within the reply window and the breaker's period.
+func (l *loader) checkRetention(a *hcl.Attribute, h *Hub) {
+	if h.MessageRetention < 0 {
+		h.MessageRetention = 0 // not a duration: reported
+		return
+	}
+	floor := max(MinMessageRetention, h.ReplyWindow, h.Breaker.Per)
+	if h.MessageRetention <= floor {
+		l.errorf(a.Expr.Range().Ptr(), "Message retention too short",
+			"message_retention is %s; make it longer than %s, a week and the hub's reply_window and breaker period, which read the replies it would delete, or leave it out to keep messages for ever.",
+			FormatDuration(h.MessageRetention), FormatDuration(floor))
 	}
 }
 

@@ -18,6 +18,7 @@ hub {
   nats_url        = "nats://nats-1:4222"
   nats_stream     = "SWITCHBOARD_shop-2"
   poll_interval   = "45s"
+  message_retention = "90d"
 }
 `})
 	if diags.HasErrors() {
@@ -25,7 +26,7 @@ hub {
 	}
 	h := cfg.Hub
 	if h.Listen != "0.0.0.0:9090" || h.Database != "postgres://hub@db:5432/switchboard" || h.DatabaseSchema != "shop_2" ||
-		h.NATSURL != "nats://nats-1:4222" || h.NATSStream != "SWITCHBOARD_shop-2" || h.PollInterval != 45*time.Second {
+		h.NATSURL != "nats://nats-1:4222" || h.NATSStream != "SWITCHBOARD_shop-2" || h.PollInterval != 45*time.Second || h.MessageRetention != 90*24*time.Hour {
 		t.Errorf("hub settings: %+v", h)
 	}
 	if len(h.APITokens) != 1 || h.APITokens[0] != "token-0123456789abcdef" {
@@ -39,7 +40,7 @@ hub {
 	if diags.HasErrors() {
 		t.Fatal(diags.Error())
 	}
-	if h := cfg.Hub; h.NATSStream != DefaultNATSStream || h.DatabaseSchema != "" || h.Database != "" || h.NATSURL != "" {
+	if h := cfg.Hub; h.NATSStream != DefaultNATSStream || h.DatabaseSchema != "" || h.Database != "" || h.NATSURL != "" || h.MessageRetention != 0 {
 		t.Errorf("defaults: %+v", h)
 	}
 	cfg, diags = load(t, map[string]string{"main.hcl": office})
@@ -138,6 +139,21 @@ func TestHubSettingDiagnostics(t *testing.T) {
 			src:  "hub {\n  database        = \"postgres://db/hub\"\n  database_schema = \"\"\n}\n",
 			want: []string{"Empty database schema", "leave it out"},
 			line: 3, col: 21,
+		},
+		"retention under a week": {
+			src:  "hub {\n  message_retention = \"72h\"\n}\n",
+			want: []string{"Message retention too short", "message_retention is 3d; make it longer than 7d", "leave it out to keep messages for ever"},
+			line: 2, col: 23,
+		},
+		"retention within the reply window": {
+			src:  "hub {\n  reply_window      = \"30d\"\n  message_retention = \"14d\"\n}\n",
+			want: []string{"Message retention too short", "message_retention is 14d; make it longer than 30d"},
+			line: 3, col: 23,
+		},
+		"retention not a duration": {
+			src:  "hub {\n  message_retention = \"a year\"\n}\n",
+			want: []string{"Invalid duration", "message_retention"},
+			line: 2, col: 23,
 		},
 		"long schema": {
 			src:  "hub {\n  database        = \"postgres://db/hub\"\n  database_schema = \"" + strings.Repeat("s", 64) + "\"\n}\n",

@@ -309,11 +309,12 @@ func (h *Hub) Run(ctx context.Context) error {
 	// being sent are renewed, and what the handlers store is published,
 	// until the last handler has finished.
 	loops, cancel := context.WithCancel(work)
-	wg.Add(4)
+	wg.Add(5)
 	go func() { defer wg.Done(); h.followOverrides(loops) }()
 	go func() { defer wg.Done(); h.publishOutbox(loops) }()
 	go func() { defer wg.Done(); h.schedule(loops) }()
 	go func() { defer wg.Done(); h.renewAttempts(loops) }()
+	go func() { defer wg.Done(); h.prune(loops) }()
 	h.reloadMu.Lock() // a reload restarts the pollers
 	h.pollers = newPollers(ctx, h)
 	h.pollers.restart(h.gen.Load())

@@ -200,14 +200,22 @@ func openStore(t *testing.T, opts store.Options) (store.Store, string) {
 	return st, path
 }
 
-// stepState reads a step's state and reason from the database file: the
-// Store shows steps only as dead letters.
-func stepState(t *testing.T, path, key string) (state, reason string) {
+// readDB opens the database file of a hub's SQLite store for reading;
+// close it when done.
+func readDB(t *testing.T, path string) *sql.DB {
 	t.Helper()
 	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
 	if err != nil {
 		t.Fatal(err)
 	}
+	return db
+}
+
+// stepState reads a step's state and reason from the database file: the
+// Store shows steps only as dead letters.
+func stepState(t *testing.T, path, key string) (state, reason string) {
+	t.Helper()
+	db := readDB(t, path)
 	defer db.Close()
 	if err := db.QueryRow("SELECT state, reason FROM steps WHERE key = ?", key).Scan(&state, &reason); err != nil {
 		t.Fatalf("step %s: %v", key, err)
@@ -219,10 +227,7 @@ func stepState(t *testing.T, path, key string) (state, reason string) {
 // while there is not exactly one.
 func onlyStep(t *testing.T, path string) (key, state string, ok bool) {
 	t.Helper()
-	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := readDB(t, path)
 	defer db.Close()
 	n := 0
 	if err := db.QueryRow("SELECT COUNT(*), COALESCE(MIN(key), ''), COALESCE(MIN(state), '') FROM steps").Scan(&n, &key, &state); err != nil {
@@ -234,10 +239,7 @@ func onlyStep(t *testing.T, path string) (key, state string, ok bool) {
 // attemptedAt reads when a step was last begun or renewed.
 func attemptedAt(t *testing.T, path, key string) time.Time {
 	t.Helper()
-	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := readDB(t, path)
 	defer db.Close()
 	var at sql.NullInt64
 	if err := db.QueryRow("SELECT attempted_at FROM steps WHERE key = ?", key).Scan(&at); err != nil {

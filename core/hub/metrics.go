@@ -24,6 +24,8 @@ type metrics struct {
 	sendsInDoubt    *prometheus.CounterVec
 	pluginRestart   *prometheus.CounterVec
 	connectorCheck  *prometheus.GaugeVec
+	// pruned counts what message_retention removed.
+	pruned *prometheus.CounterVec
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -63,8 +65,11 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		connectorCheck: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "switchboard_connector_check_ok", Help: "1 when a connector's last check (at start and after each reload) found that it can reach its vendor, 0 when it did not, by connector and account.",
 		}, []string{"connector", "account"}),
+		pruned: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "switchboard_pruned_total", Help: "What message_retention removed: messages deleted (with their steps and explanations) and contacts blanked, by kind.",
+		}, []string{"kind"}),
 	}
-	reg.MustRegister(m.messagesIn, m.messagesRefused, m.messagesOut, m.fires, m.skips, m.replyLatency, m.stepLatency, m.deadLetters, m.sendsInDoubt, m.pluginRestart, m.connectorCheck)
+	reg.MustRegister(m.messagesIn, m.messagesRefused, m.messagesOut, m.fires, m.skips, m.replyLatency, m.stepLatency, m.deadLetters, m.sendsInDoubt, m.pluginRestart, m.connectorCheck, m.pruned)
 	return m
 }
 
