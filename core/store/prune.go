@@ -38,12 +38,14 @@ func (s *sqlStore) Prune(ctx context.Context, before time.Time, limit int) (Prun
 		// Finished work only: a message still to be evaluated, or with a
 		// step to come (a follow-up days later, a retry, a send under way),
 		// stays with its steps until they are done. A dead step counts as
-		// finished: its message goes, and the dead letter with it.
+		// finished: its message goes, and the dead letter with it. The
+		// rows are locked, and those another node's prune holds passed
+		// over, so that each pruned reply leaves the breaker's count once.
 		ids, err := t.strings(ctx, `SELECT m.id FROM messages m
 WHERE m.id < ? AND m.received_at < ?
   AND NOT EXISTS (SELECT 1 FROM pending_evaluations p WHERE p.message_id = m.id)
   AND NOT EXISTS (SELECT 1 FROM steps s WHERE s.message_id = m.id AND s.state NOT IN ('done', 'skipped', 'dead'))
-ORDER BY m.id LIMIT ?`, bound.String(), stamp(before), limit)
+ORDER BY m.id LIMIT ?`+s.d.skipLocked(), bound.String(), stamp(before), limit)
 		if err != nil {
 			return fmt.Errorf("find old messages: %w", err)
 		}
@@ -103,7 +105,7 @@ func (s *sqlStore) blankContacts(ctx context.Context, t *tx, before time.Time, l
 	ids, err := t.strings(ctx, `SELECT id FROM contacts
 WHERE updated_at < ? AND (name <> '' OR email <> '' OR phone <> '' OR handle <> ''
     OR EXISTS (SELECT 1 FROM contact_identities i WHERE i.contact_id = contacts.id))
-ORDER BY id LIMIT ?`, stamp(before), limit)
+ORDER BY id LIMIT ?`+s.d.skipLocked(), stamp(before), limit)
 	if err != nil || len(ids) == 0 {
 		return 0, err
 	}

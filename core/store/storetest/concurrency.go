@@ -26,6 +26,7 @@ var concurrencyTests = []test{
 	{"Concurrent/IngestSameBatch", testConcurrentIngestSame},
 	{"Concurrent/IngestSharedContacts", testConcurrentIngestShared},
 	{"Concurrent/PlanAndFinish", testConcurrentPlanFinish},
+	{"Concurrent/Prune", testConcurrentPrune},
 }
 
 const workers = 8
@@ -463,5 +464,53 @@ func testLeaseOneHolder(t *testing.T, s store.Store) {
 	}
 	if ok, _ := s.AcquireLease(ctx(t), "poll/allegro/other", other, at(91*time.Second), ttl); !ok {
 		t.Error("leases of different names interfere")
+	}
+}
+
+// Nodes prune at once: each message is deleted once, and each pruned
+// reply leaves the circuit breaker's count once, not once per node.
+func testConcurrentPrune(t *testing.T, s store.Store) {
+	const replies = 24
+	for i := range replies {
+		in, key := attempted(t, s, "w", fmt.Sprintf("r%02d", i))
+		must(t, "Finish", s.Finish(ctx(t), key, 1, store.Result{Kind: store.ResultSent, At: t0}))
+		v, err := s.ClaimReply(ctx(t), workflow.ReplyClaim{ThreadID: in.ThreadID, Workflow: "w", Key: key, At: t0, BreakerLimit: replies, BreakerPer: time.Minute})
+		if err != nil || !v.OK {
+			t.Fatalf("claim %d: %+v, %v", i, v, err)
+		}
+	}
+	var (
+		mu     sync.Mutex
+		pruned int
+		errs   []error
+	)
+	race(func(int) {
+		for {
+			p, err := s.Prune(ctx(t), at(24*time.Hour), 5)
+			mu.Lock()
+			pruned += p.Messages
+			if err != nil {
+				errs = append(errs, err)
+			}
+			mu.Unlock()
+			if err != nil || p.Messages == 0 {
+				return
+			}
+		}
+	})
+	if len(errs) > 0 {
+		t.Fatalf("Prune: %v", errs)
+	}
+	if pruned != 2*replies { // each question and its reply
+		t.Errorf("the nodes pruned %d messages, want %d", pruned, 2*replies)
+	}
+	// Within the minute of the pruned replies the breaker counts none of
+	// them: with a limit of 1 one reply goes and the next is one too many.
+	for i, want := range []bool{true, false} {
+		v, err := s.ClaimReply(ctx(t), workflow.ReplyClaim{ThreadID: fmt.Sprintf("t-after-%d", i), Workflow: "w", Key: fmt.Sprintf("after-%d", i), At: at(30 * time.Second), BreakerLimit: 1, BreakerPer: time.Minute})
+		must(t, "ClaimReply", err)
+		if v.OK != want {
+			t.Errorf("claim %d after pruning: %+v, want OK %v (the breaker miscounts the pruned replies)", i, v, want)
+		}
 	}
 }
