@@ -51,8 +51,11 @@ func TestAKilledNodeLosesNothing(t *testing.T) {
 	s.mu.Lock()
 	reached := maps.Clone(s.keys) // only these may come twice: the dead node's sends in flight
 	s.mu.Unlock()
-	if len(reached) == before {
-		t.Fatal("every message was answered before the kill; the test needs work the dead node held")
+	// The dead node held work: messages not yet replied to, or sends that
+	// reached the shop but were never recorded (begun steps the survivor,
+	// idle now, is not running).
+	if len(reached) == before && b.metric(t, "switchboard_steps_running") == 0 {
+		t.Fatal("every message was answered and recorded before the kill; the test needs work the dead node held")
 	}
 	for i := before; i < before+after; i++ {
 		deliver(b, i)

@@ -150,7 +150,7 @@ func (l *loader) checkReplyWindow(a *hcl.Attribute, d time.Duration) {
 const MinMessageRetention = 7 * 24 * time.Hour
 
 // checkRetention refuses a retention that would prune what the hub still
-// reads: the replies within the reply window and the breaker's period.
+// reads: a vendor's repeats, and the replies the breaker counts.
 func (l *loader) checkRetention(a *hcl.Attribute, h *Hub) {
 	if h.MessageRetention < 0 {
 		h.MessageRetention = 0 // not a duration: reported
@@ -159,7 +159,7 @@ func (l *loader) checkRetention(a *hcl.Attribute, h *Hub) {
 	floor := max(MinMessageRetention, h.ReplyWindow, h.Breaker.Per)
 	if h.MessageRetention <= floor {
 		l.errorf(a.Expr.Range().Ptr(), "Message retention too short",
-			"message_retention is %s; make it longer than %s, a week and the hub's reply_window and breaker period, which read the replies it would delete, or leave it out to keep messages for ever.",
+			"message_retention is %s; make it longer than %s (a week, the hub's reply_window and its breaker period, so that a vendor's repeats are still known and recent replies still counted), or leave it out to keep messages for ever.",
 			FormatDuration(h.MessageRetention), FormatDuration(floor))
 	}
 }

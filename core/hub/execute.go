@@ -44,6 +44,12 @@ func (h *Hub) execute(ctx context.Context, key string) error {
 	if errors.Is(err, store.ErrNotClaimable) {
 		return nil // finished, or not queued: a redelivery that changes nothing
 	}
+	if errors.Is(err, store.ErrNotFound) {
+		// Pruned by message_retention after it finished, or a database
+		// restored from before it was planned: nothing to do.
+		h.log.Warn("the queue carried a step the store does not hold; dropping it", "step", key, "error", err)
+		return nil
+	}
 	if errors.Is(err, store.ErrStepHeld) {
 		// Another worker is on it, or died on it: ask again after its lease,
 		// when a dead worker's step is looked up and resumed.

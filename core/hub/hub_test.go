@@ -838,6 +838,19 @@ func TestAQueuedMessageTheStoreDoesNotHoldIsDropped(t *testing.T) {
 	}
 }
 
+// So is a step: one message_retention pruned after it finished, delivered
+// again, is acknowledged rather than retried into a dead letter.
+func TestAQueuedStepTheStoreDoesNotHoldIsDropped(t *testing.T) {
+	t.Parallel()
+	h, _, _, _ := idleHub(t, clock.NewFake(testStart))
+	if err := h.execute(context.Background(), "01JD3X6A2C4E6G8J0K2M4P6R8T.ack.reply"); err != nil {
+		t.Errorf("executing a step the store does not hold: %v; want it acknowledged", err)
+	}
+	if !strings.Contains(h.logs.String(), "the queue carried a step the store does not hold") {
+		t.Errorf("the dropped step was not logged:\n%s", h.logs.String())
+	}
+}
+
 // A message the queue delivers again (its worker died before the
 // acknowledgement) keeps its first plan: no second reply, and its workflows
 // are counted once.

@@ -388,7 +388,7 @@ func (s *sqlStore) lockContacts(ctx context.Context, t *tx, b IngestBatch, fresh
 		for _, k := range keys[c[0]:c[1]] {
 			args = append(args, b.Connector, k.kind, k.value)
 		}
-		rows, err := t.query(ctx, `SELECT ci.kind, ci.value, c.id, c.name, c.email, c.phone, c.handle, c.messages, c.last_message_at
+		rows, err := t.query(ctx, `SELECT ci.kind, ci.value, c.id, c.name, c.email, c.phone, c.handle, c.messages, c.last_message_at, c.pruned
 FROM contact_identities ci JOIN contacts c ON c.id = ci.contact_id
 WHERE (ci.connector, ci.kind, ci.value) IN (VALUES `+placeholders(c[1]-c[0], 3)+`) ORDER BY c.id`+s.d.forUpdate("c"), args...)
 		if err != nil {
@@ -396,13 +396,19 @@ WHERE (ci.connector, ci.kind, ci.value) IN (VALUES `+placeholders(c[1]-c[0], 3)+
 		}
 		for rows.Next() {
 			var (
-				k    identity
-				c    contactRow
-				last nanos
+				k      identity
+				c      contactRow
+				last   nanos
+				pruned bool
 			)
-			if err := rows.Scan(&k.kind, &k.value, &c.id, &c.name, &c.email, &c.phone, &c.handle, &c.messages, &last); err != nil {
+			if err := rows.Scan(&k.kind, &k.value, &c.id, &c.name, &c.email, &c.phone, &c.handle, &c.messages, &last, &pruned); err != nil {
 				rows.Close()
 				return nil, nil, fmt.Errorf("lock contacts: %w", err)
+			}
+			if pruned {
+				// Blanked by a prune this ingest waited for, which deleted
+				// the identity: the sender is a new contact.
+				continue
 			}
 			c.lastMessageAt = last.Time()
 			if known, ok := byID[c.id]; ok {

@@ -26,6 +26,9 @@ func (s *sqlStore) Prune(ctx context.Context, before time.Time, limit int) (Prun
 	if before.IsZero() || limit <= 0 {
 		return p, fmt.Errorf("store: prune: want a time and a positive limit")
 	}
+	if before.Before(time.Unix(0, 0)) {
+		return p, nil // nothing is that old
+	}
 	what := "prune what was received before " + before.UTC().Format(time.RFC3339)
 	// Message ids are ULIDs of the time they were received: the oldest
 	// are read off the primary key, with no index of their own.
@@ -35,17 +38,18 @@ func (s *sqlStore) Prune(ctx context.Context, before time.Time, limit int) (Prun
 	}
 	err := s.write(ctx, what, false, func(t *tx) error {
 		p = Pruned{}
-		// Finished work only: a message still to be evaluated, or with a
-		// step to come (a follow-up days later, a retry, a send under way),
-		// stays with its steps until they are done. A dead step counts as
-		// finished: its message goes, and the dead letter with it. The
-		// rows are locked, and those another node's prune holds passed
-		// over, so that each pruned reply leaves the breaker's count once.
+		// Finished work only, and finished before the cutoff: a message
+		// still to be evaluated, or with a step to come (a follow-up days
+		// later, a retry, a send under way) or ended since (a dead letter
+		// someone must see), stays with its steps. The rows are locked, and
+		// those another node's prune holds passed over, so that each pruned
+		// reply leaves the breaker's count once.
 		ids, err := t.strings(ctx, `SELECT m.id FROM messages m
 WHERE m.id < ? AND m.received_at < ?
   AND NOT EXISTS (SELECT 1 FROM pending_evaluations p WHERE p.message_id = m.id)
-  AND NOT EXISTS (SELECT 1 FROM steps s WHERE s.message_id = m.id AND s.state NOT IN ('done', 'skipped', 'dead'))
-ORDER BY m.id LIMIT ?`+s.d.skipLocked(), bound.String(), stamp(before), limit)
+  AND NOT EXISTS (SELECT 1 FROM steps s WHERE s.message_id = m.id
+    AND (s.state NOT IN ('done', 'skipped', 'dead') OR s.updated_at >= ?))
+ORDER BY m.id LIMIT ?`+s.d.skipLocked(), bound.String(), stamp(before), stamp(before), limit)
 		if err != nil {
 			return fmt.Errorf("find old messages: %w", err)
 		}
@@ -61,31 +65,36 @@ ORDER BY m.id LIMIT ?`+s.d.skipLocked(), bound.String(), stamp(before), limit)
 }
 
 // deleteMessages deletes messages with their finished steps, the verdicts
-// of those steps, and their explanations. A message that gained a step meanwhile (a dead letter
-// retried, on PostgreSQL) stays.
+// of those steps, and their explanations. The steps are read once, and
+// locked: a dead letter retried meanwhile (on PostgreSQL) waits, and then
+// finds it gone; one retried before stays, and so do its message and
+// explanation.
 func (s *sqlStore) deleteMessages(ctx context.Context, t *tx, ids []string) (int, error) {
-	in := "(" + list(len(ids)) + ")"
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
+	keys, err := t.strings(ctx, "SELECT key FROM steps WHERE message_id IN ("+list(len(ids))+") AND state IN ('done', 'skipped', 'dead') ORDER BY key"+s.d.forUpdate(), anys(ids)...)
+	if err != nil {
+		return 0, fmt.Errorf("find finished steps: %w", err)
 	}
-	// The circuit breaker counts a workflow's granted replies as a total,
-	// of which those at or before its mark are counted out (see breaker).
-	// A granted verdict deleted after the mark leaves the total too, so
-	// that the mark, passing its time later, does not find it missing.
-	finished := "SELECT key FROM steps WHERE message_id IN " + in + " AND state IN ('done', 'skipped', 'dead')"
-	if _, err := t.exec(ctx, `UPDATE reply_breakers SET total = total - (
+	for _, c := range s.d.chunks(len(keys), 2) {
+		in, args := "("+list(c[1]-c[0])+")", anys(keys[c[0]:c[1]])
+		// The circuit breaker counts a workflow's granted replies as a
+		// total, of which those at or before its mark are counted out (see
+		// breaker). A granted verdict deleted after the mark leaves the
+		// total too, so that the mark, passing its time later, does not
+		// find it missing.
+		if _, err := t.exec(ctx, `UPDATE reply_breakers SET total = total - (
     SELECT COUNT(*) FROM reply_verdicts v
-    WHERE v.workflow = reply_breakers.workflow AND v.ok AND v.at > reply_breakers.mark AND v.step_key IN (`+finished+`))
-WHERE workflow IN (SELECT v.workflow FROM reply_verdicts v WHERE v.ok AND v.step_key IN (`+finished+`))`, append(args, args...)...); err != nil {
-		return 0, fmt.Errorf("uncount pruned replies: %w", err)
+    WHERE v.workflow = reply_breakers.workflow AND v.ok AND v.at > reply_breakers.mark AND v.step_key IN `+in+`)
+WHERE workflow IN (SELECT v.workflow FROM reply_verdicts v WHERE v.ok AND v.step_key IN `+in+`)`, append(args, args...)...); err != nil {
+			return 0, fmt.Errorf("uncount pruned replies: %w", err)
+		}
+		if _, err := t.exec(ctx, "DELETE FROM reply_verdicts WHERE step_key IN "+in, args...); err != nil {
+			return 0, fmt.Errorf("delete reply verdicts: %w", err)
+		}
+		if _, err := t.exec(ctx, "DELETE FROM steps WHERE key IN "+in, args...); err != nil {
+			return 0, fmt.Errorf("delete steps: %w", err)
+		}
 	}
-	if _, err := t.exec(ctx, "DELETE FROM reply_verdicts WHERE step_key IN ("+finished+")", args...); err != nil {
-		return 0, fmt.Errorf("delete reply verdicts: %w", err)
-	}
-	if _, err := t.exec(ctx, "DELETE FROM steps WHERE message_id IN "+in+" AND state IN ('done', 'skipped', 'dead')", args...); err != nil {
-		return 0, fmt.Errorf("delete steps: %w", err)
-	}
+	in, args := "("+list(len(ids))+")", anys(ids)
 	const unused = " AND NOT EXISTS (SELECT 1 FROM steps s WHERE s.message_id = %s)"
 	if _, err := t.exec(ctx, "DELETE FROM explanations WHERE message_id IN "+in+fmt.Sprintf(unused, "explanations.message_id"), args...); err != nil {
 		return 0, fmt.Errorf("delete explanations: %w", err)
@@ -100,27 +109,32 @@ WHERE workflow IN (SELECT v.workflow FROM reply_verdicts v WHERE v.ok AND v.step
 // blankContacts blanks the people last heard from before before: their
 // names and addresses go, and their sender identities, so that a buyer who
 // writes again becomes a new contact. The rows stay, since threads and
-// messages still name them.
+// messages still name them, marked pruned: a prune reads only the others
+// (by an index of them), and an ingest that waited for one being blanked
+// takes it for gone.
 func (s *sqlStore) blankContacts(ctx context.Context, t *tx, before time.Time, limit int) (int, error) {
-	ids, err := t.strings(ctx, `SELECT id FROM contacts
-WHERE updated_at < ? AND (name <> '' OR email <> '' OR phone <> '' OR handle <> ''
-    OR EXISTS (SELECT 1 FROM contact_identities i WHERE i.contact_id = contacts.id))
-ORDER BY id LIMIT ?`+s.d.skipLocked(), stamp(before), limit)
+	ids, err := t.strings(ctx, `SELECT id FROM contacts WHERE pruned = FALSE AND updated_at < ?
+ORDER BY updated_at LIMIT ?`+s.d.skipLocked(), stamp(before), limit)
 	if err != nil || len(ids) == 0 {
 		return 0, err
 	}
-	in := "(" + list(len(ids)) + ")"
-	args := make([]any, len(ids))
-	for i, id := range ids {
-		args[i] = id
-	}
+	in, args := "("+list(len(ids))+")", anys(ids)
 	if _, err := t.exec(ctx, "DELETE FROM contact_identities WHERE contact_id IN "+in, args...); err != nil {
 		return 0, fmt.Errorf("delete sender identities: %w", err)
 	}
-	if _, err := t.exec(ctx, "UPDATE contacts SET name = '', email = '', phone = '', handle = '' WHERE id IN "+in, args...); err != nil {
+	if _, err := t.exec(ctx, "UPDATE contacts SET name = '', email = '', phone = '', handle = '', pruned = TRUE WHERE id IN "+in, args...); err != nil {
 		return 0, fmt.Errorf("blank contacts: %w", err)
 	}
 	return len(ids), nil
+}
+
+// anys makes query arguments of strings.
+func anys(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
 }
 
 // strings runs a query of one text column.

@@ -164,12 +164,13 @@ type Store interface {
 
 	// Prune carries out a hub's message_retention: it deletes, oldest
 	// first, up to limit messages received before before, inbound and
-	// outbound, with their explanations, steps and counted-out reply
-	// verdicts. A message still to be evaluated, or with a step not yet
-	// done, skipped or dead, stays. It also blanks up to limit contacts
-	// last heard from before before (name, e-mail, phone, handle) and
-	// deletes their sender identities. Threads stay, with their counts
-	// and times, so the reply window and first-message rules still hold.
+	// outbound, with their explanations, steps and reply verdicts. A
+	// message still to be evaluated, or with a step not yet done, skipped
+	// or dead, or ended at or after before, stays. It also blanks up to
+	// limit contacts last heard from before before (name, e-mail, phone,
+	// handle), marks them pruned, and deletes their sender identities.
+	// Threads stay, with their counts and times, so the reply window and
+	// first-message rules still hold.
 	Prune(ctx context.Context, before time.Time, limit int) (Pruned, error)
 
 	// AcquireLease takes or renews a named lease (polling one connector

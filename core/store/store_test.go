@@ -465,3 +465,91 @@ func rowsWritten(tb testing.TB, s store.Store) int64 {
 	}
 	return st.RowsWritten
 }
+
+// An ingest that waits on a contact while a prune blanks it takes the
+// sender for a new contact: the blanked one lost the identity the ingest
+// found it by, and must not get the sender's name back without it. The
+// test takes the prune's part by hand, holding the contact's lock until
+// the ingest waits for it.
+func TestPostgresIngestWaitingOnAPruneMakesANewContact(t *testing.T) {
+	t.Parallel()
+	dsn, admin := storetest.Postgres(t)
+	dsn, app := storetest.Sessions(t, dsn, "storetest_prunerace")
+	schema := storetest.Schema(t, admin, "storetest")
+	s, err := store.Open(t.Context(), dsn, store.Options{Schema: schema})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	t0 := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	from := func(id string, at time.Time) (store.Ingested, error) {
+		got, err := s.Ingest(t.Context(), store.IngestBatch{Connector: "webhook", Account: "shop", ReceivedAt: at, Messages: []sdk.Message{{
+			ExternalID: id, Thread: "t-" + id, Channel: "webhook", Direction: sdk.Inbound, Text: "hello",
+			Sender: sdk.Party{ID: "bob", Name: "Bob"}, SentAt: at,
+		}}})
+		if err == nil && len(got) != 1 {
+			err = fmt.Errorf("ingest %s stored %d messages", id, len(got))
+		}
+		if err != nil {
+			return store.Ingested{}, err
+		}
+		return got[0], nil
+	}
+	first, err := from("m1", t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	prune, err := admin.BeginTx(t.Context(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer prune.Rollback()
+	contacts := pgx.Identifier{schema, "contacts"}.Sanitize()
+	if _, err := prune.Exec("SELECT id FROM "+contacts+" WHERE id = $1 FOR UPDATE", first.ContactID); err != nil {
+		t.Fatal(err)
+	}
+	type result struct {
+		in  store.Ingested
+		err error
+	}
+	again := make(chan result, 1)
+	go func() {
+		in, err := from("m2", t0.Add(30*24*time.Hour))
+		again <- result{in, err}
+	}()
+	for waiting := false; !waiting; {
+		select {
+		case r := <-again:
+			t.Fatalf("the ingest did not wait for the contact's lock: %+v", r)
+		case <-time.After(10 * time.Millisecond):
+		}
+		if err := admin.QueryRow("SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock')", app).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := prune.Exec("DELETE FROM "+pgx.Identifier{schema, "contact_identities"}.Sanitize()+" WHERE contact_id = $1", first.ContactID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := prune.Exec("UPDATE "+contacts+" SET name = '', pruned = TRUE WHERE id = $1", first.ContactID); err != nil {
+		t.Fatal(err)
+	}
+	if err := prune.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	r := <-again
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	if r.in.ContactID == first.ContactID {
+		t.Errorf("bob, blanked while his message waited, was stored as the blanked contact %s", first.ContactID)
+	}
+	var name string
+	if err := admin.QueryRow("SELECT name FROM "+contacts+" WHERE id = $1", first.ContactID).Scan(&name); err != nil || name != "" {
+		t.Errorf("the blanked contact's name: %q, %v", name, err)
+	}
+	third, err := from("m3", t0.Add(31*24*time.Hour))
+	if err != nil || third.ContactID != r.in.ContactID {
+		t.Errorf("bob's next message: contact %s (%v), want the new contact %s", third.ContactID, err, r.in.ContactID)
+	}
+}

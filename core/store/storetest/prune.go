@@ -17,7 +17,8 @@ var pruneTests = []test{
 
 // A day after t0, what was finished then goes: a message answered (with
 // its reply, explanation and step) and one dead-lettered. A message with a
-// follow-up still to come, or not yet evaluated, stays; so do the threads,
+// follow-up still to come, not yet evaluated, or whose step died since,
+// stays; so do the threads,
 // with their counts. The buyers last heard from then are blanked, and one
 // who writes again is a new contact. The pruned replies' verdicts go, and
 // the circuit breaker's count stays right.
@@ -33,6 +34,10 @@ func testPruneFinishedWorkOnly(t *testing.T, s store.Store) {
 		Reply: &sdk.OutboundMessage{Channel: "discussions", Thread: "thread-w-reply", Text: "Thanks!"}}))
 	_, deadKey := attempted(t, s, "w", "dead")
 	must(t, "Retry dead", s.Retry(ctx(t), deadKey, 1, t0, "permanent", true))
+	// A message of then whose step died after the cutoff stays, so that
+	// its dead letter is seen.
+	lateDead, lateDeadKey := attempted(t, s, "w", "late-dead")
+	must(t, "Retry late dead", s.Retry(ctx(t), lateDeadKey, 1, at(2*day), "permanent", true))
 	later := one(t, s, msg("e-later", "thread-w-reply", "dora"), at(2*day))
 	drain(t, s)
 
@@ -74,13 +79,13 @@ func testPruneFinishedWorkOnly(t *testing.T, s store.Store) {
 	if _, err := s.Explanation(ctx(t), answered.MessageID); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("the pruned message's explanation: %v, want ErrNotFound", err)
 	}
-	if dead, err := s.DeadLetters(ctx(t), 10); err != nil || len(dead) != 0 {
-		t.Errorf("dead letters after pruning: %v, %v; want none", dead, err)
+	if dead, err := s.DeadLetters(ctx(t), 10); err != nil || len(dead) != 1 || dead[0].Key != lateDeadKey {
+		t.Errorf("dead letters after pruning: %v, %v; want only the one that died after the cutoff", dead, err)
 	}
 	if n := nextDue(t, s); !n.Equal(follow.DueAt) {
 		t.Errorf("NextDue = %s, want the follow-up's %s", n, follow.DueAt)
 	}
-	for _, id := range []string{waiting.MessageID, unevaluated.MessageID, later.MessageID} {
+	for _, id := range []string{waiting.MessageID, unevaluated.MessageID, later.MessageID, lateDead.MessageID} {
 		in := inbound(t, s, id)
 		if id != later.MessageID && (in.Contact.Name != "" || in.Contact.ID == "") {
 			t.Errorf("contact of %s after pruning: %+v, want kept and blanked", id, in.Contact)
