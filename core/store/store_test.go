@@ -148,19 +148,24 @@ func TestUpgradeKeysOutboundMessagesApart(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	// As the previous version wrote it.
+	// As schema version 7 wrote it.
 	db, err := sql.Open("sqlite", "file:"+path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, q := range []string{
-		"UPDATE messages SET external_id = '42' WHERE external_id = 'outbound:42'",
-		"DELETE FROM schema_version WHERE version >= 8",
+	for _, q := range []struct {
+		sql  string
+		rows int64 // -1: a schema change, which counts no rows
+	}{
+		{"UPDATE messages SET external_id = '42' WHERE external_id = 'outbound:42'", 1},
+		{"DROP INDEX contacts_unpruned", -1},
+		{"ALTER TABLE contacts DROP COLUMN pruned", -1},
+		{"DELETE FROM schema_version WHERE version >= 8", 2},
 	} {
-		if res, err := db.Exec(q); err != nil {
-			t.Fatal(err)
-		} else if n, _ := res.RowsAffected(); n != 1 {
-			t.Fatalf("%s: %d rows", q, n)
+		if res, err := db.Exec(q.sql); err != nil {
+			t.Fatalf("%s: %v", q.sql, err)
+		} else if n, _ := res.RowsAffected(); q.rows >= 0 && n != q.rows {
+			t.Fatalf("%s: %d rows", q.sql, n)
 		}
 	}
 	db.Close()
