@@ -463,6 +463,54 @@ func BenchmarkPlanAndFinish(b *testing.B) {
 	}
 }
 
+// BenchmarkPrune measures one batch of message_retention as the hub runs
+// it: 1,000 messages (500 answered questions and their replies) deleted in
+// one transaction with their steps, verdicts and explanations, and the
+// buyers not heard from since blanked. On SQLite the batch's time is how
+// long a prune holds the one writer; PostgreSQL locks only its rows.
+func BenchmarkPrune(b *testing.B) {
+	const batch = 1000 // the hub's pruneBatch
+	for _, db := range benchStores[:1] {
+		b.Run(db.name, func(b *testing.B) {
+			s := db.open(b)
+			defer s.Close()
+			ctx := context.Background()
+			pruned, poll := 0, 0
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				for range batch / 2 / 100 {
+					got, err := s.Ingest(ctx, benchBatch(poll))
+					if err != nil {
+						b.Fatal(err)
+					}
+					poll++
+					now := benchStart.Add(time.Duration(poll) * time.Second)
+					for _, in := range got {
+						reply := workflow.Planned{Key: workflow.StepKey(in.MessageID, "ack", "reply"), MessageID: in.MessageID, Workflow: "ack", Step: "reply", DueAt: now}
+						if _, err := s.Plan(ctx, in.MessageID, workflow.Decision{Steps: []workflow.Planned{reply}}, now); err != nil {
+							b.Fatal(err)
+						}
+						if err := s.Finish(ctx, reply.Key, 1, store.Result{Kind: store.ResultSent, At: now, ExternalID: "sent-" + in.MessageID,
+							Reply: &sdk.OutboundMessage{Channel: "discussions", Text: "Dziękujemy, odpowiemy wkrótce."}}); err != nil {
+							b.Fatal(err)
+						}
+					}
+				}
+				b.StartTimer()
+				got, err := s.Prune(ctx, benchStart.Add(time.Duration(poll+1)*time.Second), batch)
+				if err != nil || got.Messages != batch {
+					b.Fatalf("Prune: %+v, %v; want the %d messages", got, err, batch)
+				}
+				pruned += got.Messages
+			}
+			b.StopTimer()
+			b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/batch")
+			b.ReportMetric(float64(pruned)/b.Elapsed().Seconds(), "msgs/s")
+		})
+	}
+}
+
 func rowsWritten(tb testing.TB, s store.Store) int64 {
 	st, err := s.Stats(context.Background())
 	if err != nil {
