@@ -41,14 +41,19 @@ func (h *hostSide) configureRequest(req ConfigureRequest) (*wire.ConfigureReques
 	id := h.broker.NextId()
 	ready := make(chan *grpc.Server, 1)
 	done := make(chan struct{})
+	state := &stateServer{impl: req.State}
 	go func() {
 		defer close(done)
 		h.broker.AcceptAndServe(id, func(opts []grpc.ServerOption) *grpc.Server {
 			s := grpc.NewServer(grpcServerOptions(opts)...)
-			wire.RegisterStateServer(s, &stateServer{impl: req.State})
+			wire.RegisterStateServer(s, state)
 			ready <- s
 			return s
 		})
+		// The plugin process is gone (the host closed its client after a
+		// crash, a hang or at stop), or configured again: what it locked
+		// is freed now rather than when each lock's time is up.
+		state.unlockAll()
 	}()
 	select {
 	case h.stateSrv = <-ready:
@@ -189,6 +194,21 @@ func (s *stateServer) Unlock(ctx context.Context, r *wire.StateUnlockRequest) (*
 		return nil, statusError(err)
 	}
 	return &wire.StateUnlockResponse{}, nil
+}
+
+// unlockAll frees every lock the plugin still holds through this server.
+// A lock that cannot be freed (the store is down) stays until its time is
+// up, as it would have.
+func (s *stateServer) unlockAll() {
+	s.mu.Lock()
+	held := s.locks
+	s.locks = nil
+	s.mu.Unlock()
+	for _, l := range held {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_ = l.unlock(ctx)
+		cancel()
+	}
 }
 
 type stateClient struct {

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -76,7 +78,8 @@ func hostHelper(path string) {
 type memState struct {
 	mu     sync.Mutex
 	m      map[string][]byte
-	inCall chan string
+	locked map[string]bool
+	inCall chan string // "in-call" values put, and locks taken and freed
 }
 
 func newMemState() *memState {
@@ -107,9 +110,27 @@ func (s *memState) Delete(_ context.Context, k string) error {
 	return nil
 }
 
-// Lock is not called by these tests (the hub's test the locks).
-func (s *memState) Lock(context.Context, string, time.Duration) (func(context.Context) error, error) {
-	return nil, errors.New("memState takes no locks")
+// Lock takes a key that is free and tells on unlocked when it is freed
+// (the hub's tests wait for and expire locks; these need only see them
+// taken and freed).
+func (s *memState) Lock(_ context.Context, key string, _ time.Duration) (func(context.Context) error, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.locked[key] {
+		return nil, sdk.Retryable(fmt.Errorf("%s is locked", key))
+	}
+	if s.locked == nil {
+		s.locked = map[string]bool{}
+	}
+	s.locked[key] = true
+	s.inCall <- "lock " + key
+	return func(context.Context) error {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		delete(s.locked, key)
+		s.inCall <- "unlock " + key
+		return nil
+	}, nil
 }
 
 func start(t *testing.T, spec Spec, opts Options) (*Connector, *memState) {
@@ -444,6 +465,52 @@ func TestStateSurvivesRestarts(t *testing.T) {
 	c.Close()
 	if got, err := poll(startWithState()); err != nil || got != "poll-3" {
 		t.Fatalf("poll after the host's restart = %s, %v; want poll-3", got, err)
+	}
+}
+
+// A plugin killed while it holds a State lock (refreshing a token) does not
+// keep it until its time is up: the host frees it once the process is gone,
+// so that the restarted process, or another node, can refresh.
+func TestALockDiesWithItsPlugin(t *testing.T) {
+	refreshing, release := make(chan struct{}, 1), make(chan struct{})
+	vendor := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		refreshing <- struct{}{}
+		<-release // a vendor that hangs
+	}))
+	defer vendor.Close()
+	defer close(release)
+	c, err := StartConnector(Spec{Name: "testconn", Instance: "shop", Path: testconn}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	st := newMemState()
+	cfg := cty.ObjectVal(map[string]cty.Value{"label": cty.StringVal("oauth " + vendor.URL)})
+	if _, err := c.Configure(context.Background(), sdk.ConfigureRequest{Instance: "shop", Config: cfg, State: st}); err != nil {
+		t.Fatal(err)
+	}
+	checked := make(chan error, 1)
+	go func() {
+		_, err := c.Check(context.Background())
+		checked <- err
+	}()
+	if got := <-st.inCall; got != "lock oauth" {
+		t.Fatalf("State saw %q, want the plugin to lock oauth", got)
+	}
+	<-refreshing
+	if err := syscall.Kill(c.Pid(), syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-checked; err == nil {
+		t.Fatal("the check of a killed plugin succeeded")
+	}
+	select {
+	case got := <-st.inCall:
+		if got != "unlock oauth" {
+			t.Fatalf("State saw %q, want the lock freed", got)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the killed plugin's lock was not freed")
 	}
 }
 
