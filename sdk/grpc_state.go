@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -22,6 +23,7 @@ type hostSide struct {
 
 	mu       sync.Mutex
 	stateSrv *grpc.Server
+	state    *stateServer // what stateSrv serves
 }
 
 func (h *hostSide) configureRequest(req ConfigureRequest) (*wire.ConfigureRequest, error) {
@@ -36,6 +38,9 @@ func (h *hostSide) configureRequest(req ConfigureRequest) (*wire.ConfigureReques
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.stateSrv != nil {
+		// The process lives on, and may still work under a lock it took
+		// through the old server: that stays until its time is up.
+		h.state.replaced.Store(true)
 		h.stateSrv.Stop()
 	}
 	id := h.broker.NextId()
@@ -51,12 +56,15 @@ func (h *hostSide) configureRequest(req ConfigureRequest) (*wire.ConfigureReques
 			return s
 		})
 		// The plugin process is gone (the host closed its client after a
-		// crash, a hang or at stop), or configured again: what it locked
-		// is freed now rather than when each lock's time is up.
-		state.unlockAll()
+		// crash, a hang or at stop): what it locked is freed now rather
+		// than when each lock's time is up.
+		if !state.replaced.Load() {
+			state.unlockAll()
+		}
 	}()
 	select {
 	case h.stateSrv = <-ready:
+		h.state = state
 	case <-done:
 		return nil, fmt.Errorf("serve plugin state: the plugin's broker is closed")
 	}
@@ -104,8 +112,9 @@ type stateServer struct {
 	wire.UnimplementedStateServer
 	impl State
 
-	mu    sync.Mutex
-	locks map[string]heldLock // by token
+	mu       sync.Mutex
+	locks    map[string]heldLock // by token
+	replaced atomic.Bool         // by a later Configure of the same process
 }
 
 // heldLock is a lock the plugin holds, to free when it unlocks with its

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/oklog/ulid/v2"
@@ -54,7 +55,7 @@ ORDER BY m.id LIMIT ?`+s.d.skipLocked(), bound.String(), stamp(before), stamp(be
 			return fmt.Errorf("find old messages: %w", err)
 		}
 		if len(ids) > 0 {
-			if p.Messages, err = s.deleteMessages(ctx, t, ids); err != nil {
+			if p.Messages, err = s.deleteMessages(ctx, t, ids, before); err != nil {
 				return err
 			}
 		}
@@ -64,15 +65,57 @@ ORDER BY m.id LIMIT ?`+s.d.skipLocked(), bound.String(), stamp(before), stamp(be
 	return p, err
 }
 
-// deleteMessages deletes messages with their finished steps, the verdicts
-// of those steps, and their explanations. The steps are read once, and
-// locked: a dead letter retried meanwhile (on PostgreSQL) waits, and then
-// finds it gone; one retried before stays, and so do its message and
-// explanation.
-func (s *sqlStore) deleteMessages(ctx context.Context, t *tx, ids []string) (int, error) {
-	keys, err := t.strings(ctx, "SELECT key FROM steps WHERE message_id IN ("+list(len(ids))+") AND state IN ('done', 'skipped', 'dead') ORDER BY key"+s.d.forUpdate(), anys(ids)...)
+// deleteMessages deletes messages with their steps, the verdicts of those
+// steps, and their explanations. On PostgreSQL the breakers the verdicts
+// count in are locked first, in one order, so that nodes pruning at once
+// cannot deadlock; then the steps, and they are read as they are now: a
+// message one of whose steps was retried since it was chosen stays whole,
+// and a retry that comes later waits, and then finds the step gone.
+func (s *sqlStore) deleteMessages(ctx context.Context, t *tx, ids []string, before time.Time) (int, error) {
+	in := "(" + list(len(ids)) + ")"
+	if s.d.rowLocks {
+		if _, err := t.strings(ctx, "SELECT workflow FROM reply_breakers WHERE workflow IN (SELECT workflow FROM steps WHERE message_id IN "+in+") ORDER BY workflow"+s.d.forUpdate(), anys(ids)...); err != nil {
+			return 0, fmt.Errorf("lock breakers: %w", err)
+		}
+	}
+	rows, err := t.query(ctx, "SELECT key, message_id, state, updated_at FROM steps WHERE message_id IN "+in+" ORDER BY key"+s.d.forUpdate(), anys(ids)...)
 	if err != nil {
-		return 0, fmt.Errorf("find finished steps: %w", err)
+		return 0, fmt.Errorf("find steps: %w", err)
+	}
+	type step struct{ key, message string }
+	var steps []step
+	busy := map[string]bool{} // messages with a step to come or ended since
+	for rows.Next() {
+		var (
+			st      step
+			state   string
+			updated nanos
+		)
+		if err := rows.Scan(&st.key, &st.message, &state, &updated); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("find steps: %w", err)
+		}
+		switch StepState(state) {
+		case StepDone, StepSkipped, StepDead:
+			if updated.Time().Before(before) {
+				steps = append(steps, st)
+				continue
+			}
+		}
+		busy[st.message] = true
+	}
+	if err := closeRows(rows); err != nil {
+		return 0, fmt.Errorf("find steps: %w", err)
+	}
+	var keys []string
+	for _, st := range steps {
+		if !busy[st.message] {
+			keys = append(keys, st.key)
+		}
+	}
+	ids = slices.DeleteFunc(ids, func(id string) bool { return busy[id] })
+	if len(ids) == 0 {
+		return 0, nil
 	}
 	for _, c := range s.d.chunks(len(keys), 2) {
 		in, args := "("+list(c[1]-c[0])+")", anys(keys[c[0]:c[1]])
