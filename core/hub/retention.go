@@ -16,18 +16,18 @@ const pruneBatch = 1000
 // prune deletes, at start and then every PruneEvery on the hub's clock,
 // finished messages older than message_retention and blanks the contacts
 // not heard from since. The retention is read from the running
-// configuration each time, so a reload changes it. Every node prunes; the
-// deletes are idempotent.
+// configuration each time, so a reload changes it. Every node prunes, each
+// taking messages the others are not pruning.
 func (h *Hub) prune(ctx context.Context) {
 	for ctx.Err() == nil {
-		next := h.clock.Now().Add(PruneEvery)
+		now := h.clock.Now()
 		if keep := h.gen.Load().cfg.Hub.MessageRetention; keep > 0 {
-			h.pruneBefore(ctx, h.clock.Now().Add(-keep))
+			h.pruneBefore(ctx, now.Add(-keep))
 		}
 		select {
 		case <-ctx.Done():
 			return
-		case <-h.clock.Until(next):
+		case <-h.clock.Until(now.Add(PruneEvery)):
 		}
 	}
 }

@@ -110,9 +110,9 @@ func (s *memState) Delete(_ context.Context, k string) error {
 	return nil
 }
 
-// Lock takes a key that is free and tells on unlocked when it is freed
-// (the hub's tests wait for and expire locks; these need only see them
-// taken and freed).
+// Lock takes a key that is free, and tells inCall when it is taken and
+// when freed (the hub's tests wait for and expire locks; these need only
+// see them taken and freed).
 func (s *memState) Lock(_ context.Context, key string, _ time.Duration) (func(context.Context) error, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -469,8 +469,9 @@ func TestStateSurvivesRestarts(t *testing.T) {
 }
 
 // A plugin killed while it holds a State lock (refreshing a token) does not
-// keep it until its time is up: the host frees it once the process is gone,
-// so that the restarted process, or another node, can refresh.
+// keep it until its time is up: the host frees it once the call under way
+// finds the process gone, so that the restarted process, or another node,
+// can refresh.
 func TestALockDiesWithItsPlugin(t *testing.T) {
 	refreshing, release := make(chan struct{}, 1), make(chan struct{})
 	vendor := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -118,7 +118,7 @@ func (s *sqlStore) deleteMessages(ctx context.Context, t *tx, ids []string, befo
 		return 0, nil
 	}
 	for _, c := range s.d.chunks(len(keys), 2) {
-		in, args := "("+list(c[1]-c[0])+")", anys(keys[c[0]:c[1]])
+		chunk, args := "("+list(c[1]-c[0])+")", anys(keys[c[0]:c[1]])
 		// The circuit breaker counts a workflow's granted replies as a
 		// total, of which those at or before its mark are counted out (see
 		// breaker). A granted verdict deleted after the mark leaves the
@@ -126,18 +126,18 @@ func (s *sqlStore) deleteMessages(ctx context.Context, t *tx, ids []string, befo
 		// find it missing.
 		if _, err := t.exec(ctx, `UPDATE reply_breakers SET total = total - (
     SELECT COUNT(*) FROM reply_verdicts v
-    WHERE v.workflow = reply_breakers.workflow AND v.ok AND v.at > reply_breakers.mark AND v.step_key IN `+in+`)
-WHERE workflow IN (SELECT v.workflow FROM reply_verdicts v WHERE v.ok AND v.step_key IN `+in+`)`, append(args, args...)...); err != nil {
+    WHERE v.workflow = reply_breakers.workflow AND v.ok AND v.at > reply_breakers.mark AND v.step_key IN `+chunk+`)
+WHERE workflow IN (SELECT v.workflow FROM reply_verdicts v WHERE v.ok AND v.step_key IN `+chunk+`)`, append(args, args...)...); err != nil {
 			return 0, fmt.Errorf("uncount pruned replies: %w", err)
 		}
-		if _, err := t.exec(ctx, "DELETE FROM reply_verdicts WHERE step_key IN "+in, args...); err != nil {
+		if _, err := t.exec(ctx, "DELETE FROM reply_verdicts WHERE step_key IN "+chunk, args...); err != nil {
 			return 0, fmt.Errorf("delete reply verdicts: %w", err)
 		}
-		if _, err := t.exec(ctx, "DELETE FROM steps WHERE key IN "+in, args...); err != nil {
+		if _, err := t.exec(ctx, "DELETE FROM steps WHERE key IN "+chunk, args...); err != nil {
 			return 0, fmt.Errorf("delete steps: %w", err)
 		}
 	}
-	in, args := "("+list(len(ids))+")", anys(ids)
+	in, args := "("+list(len(ids))+")", anys(ids) // the messages left
 	const unused = " AND NOT EXISTS (SELECT 1 FROM steps s WHERE s.message_id = %s)"
 	if _, err := t.exec(ctx, "DELETE FROM explanations WHERE message_id IN "+in+fmt.Sprintf(unused, "explanations.message_id"), args...); err != nil {
 		return 0, fmt.Errorf("delete explanations: %w", err)
